@@ -1,0 +1,1 @@
+"""SQLAlchemy persistence that runs on SQLite (embedded) and PostgreSQL (server)."""

@@ -1,0 +1,420 @@
+"""The SQLAlchemy repository: users, files, tags and per-stage records.
+
+Every pipeline state change is a single compare-and-set UPDATE on (status, attempts), so a
+late or duplicate task delivery can never overwrite what a newer run wrote.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from drive2.adapters.db.tables import FileRow, FileStageRow, FileTagRow, UserRow, utcnow
+from drive2.domain.errors import EmailTakenError
+from drive2.domain.models import (
+    AiMetadata,
+    FileRecord,
+    FileStatus,
+    NewFile,
+    ProcessingResult,
+    StageOutcome,
+    StageRecord,
+    User,
+)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        password_hash=row.password_hash,
+        storage_quota_bytes=row.storage_quota_bytes,
+        line_user_id=row.line_user_id,
+        created_at=row.created_at,
+    )
+
+
+def _file(row: FileRow, tags: list[str]) -> FileRecord:
+    return FileRecord(
+        id=row.id,
+        user_id=row.user_id,
+        filename=row.filename,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        checksum_sha256=row.checksum_sha256,
+        storage_key=row.storage_key,
+        thumbnail_key=row.thumbnail_key,
+        status=FileStatus(row.status),
+        progress=row.progress,
+        stage=row.stage,
+        attempts=row.attempts,
+        error=row.error,
+        uploaded_at=row.uploaded_at,
+        updated_at=row.updated_at,
+        processed_at=row.processed_at,
+        metadata=dict(row.metadata_json or {}),
+        text_excerpt=row.text_excerpt,
+        ai=AiMetadata.from_dict(row.ai_json),
+        tags=tags,
+        dispatch_count=row.dispatch_count,
+    )
+
+
+class SqlRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # --- users ---------------------------------------------------------------------------
+    def create_user(self, email: str, password_hash: str, quota_bytes: int) -> User:
+        row = UserRow(
+            id=str(uuid.uuid4()),
+            email=email,
+            password_hash=password_hash,
+            storage_quota_bytes=quota_bytes,
+            created_at=utcnow(),
+        )
+        try:
+            with self._session() as s:
+                s.add(row)
+        except IntegrityError as exc:
+            raise EmailTakenError(email) from exc
+        return _user(row)
+
+    def get_user(self, user_id: str) -> User | None:
+        with self._session() as s:
+            row = s.get(UserRow, user_id)
+            return _user(row) if row else None
+
+    def get_user_by_email(self, email: str) -> User | None:
+        with self._session() as s:
+            row = s.scalar(select(UserRow).where(UserRow.email == email))
+            return _user(row) if row else None
+
+    def storage_used_bytes(self, user_id: str) -> int:
+        with self._session() as s:
+            used = s.scalar(
+                select(func.coalesce(func.sum(FileRow.size_bytes), 0)).where(
+                    FileRow.user_id == user_id
+                )
+            )
+            return int(used or 0)
+
+    def set_quota(self, user_id: str, quota_bytes: int) -> None:
+        with self._session() as s:
+            s.execute(
+                update(UserRow).where(UserRow.id == user_id).values(storage_quota_bytes=quota_bytes)
+            )
+
+    # --- files -----------------------------------------------------------------------------
+    def _tags(self, s: Session, file_ids: list[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {fid: [] for fid in file_ids}
+        if not file_ids:
+            return out
+        rows = s.execute(
+            select(FileTagRow.file_id, FileTagRow.tag)
+            .where(FileTagRow.file_id.in_(file_ids))
+            .order_by(FileTagRow.tag)
+        )
+        for fid, tag in rows:
+            out[fid].append(tag)
+        return out
+
+    def _record(self, s: Session, row: FileRow) -> FileRecord:
+        return _file(row, self._tags(s, [row.id])[row.id])
+
+    def add_file(self, new: NewFile) -> tuple[FileRecord, bool]:
+        now = utcnow()
+        row = FileRow(
+            id=new.id,
+            user_id=new.user_id,
+            filename=new.filename,
+            content_type=new.content_type,
+            size_bytes=new.size_bytes,
+            checksum_sha256=new.checksum_sha256,
+            storage_key=new.storage_key,
+            status=FileStatus.PENDING.value,
+            progress=0,
+            stage="queued",
+            attempts=0,
+            dispatch_count=0,
+            uploaded_at=now,
+            updated_at=now,
+            metadata_json={},
+        )
+        existing = self._by_checksum(new.user_id, new.checksum_sha256)
+        if existing is not None:
+            return existing, True
+        try:
+            with self._session() as s:
+                s.add(row)
+        except IntegrityError:
+            # Two identical uploads raced; the other one won and is the file.
+            existing = self._by_checksum(new.user_id, new.checksum_sha256)
+            if existing is None:
+                raise
+            return existing, True
+        return _file(row, []), False
+
+    def _by_checksum(self, user_id: str, checksum: str) -> FileRecord | None:
+        with self._session() as s:
+            row = s.scalar(
+                select(FileRow).where(
+                    FileRow.user_id == user_id, FileRow.checksum_sha256 == checksum
+                )
+            )
+            return self._record(s, row) if row else None
+
+    def get_file(self, file_id: str, user_id: str | None = None) -> FileRecord | None:
+        with self._session() as s:
+            query = select(FileRow).where(FileRow.id == file_id)
+            if user_id is not None:
+                query = query.where(FileRow.user_id == user_id)
+            row = s.scalar(query)
+            return self._record(s, row) if row else None
+
+    def list_files(
+        self, user_id: str, status: FileStatus | None, tag: str | None, limit: int, offset: int
+    ) -> tuple[list[FileRecord], int]:
+        with self._session() as s:
+            query = select(FileRow).where(FileRow.user_id == user_id)
+            if status is not None:
+                query = query.where(FileRow.status == status.value)
+            if tag:
+                query = query.where(
+                    FileRow.id.in_(select(FileTagRow.file_id).where(FileTagRow.tag == tag))
+                )
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(
+                s.scalars(
+                    query.order_by(FileRow.uploaded_at.desc(), FileRow.id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )
+            tags = self._tags(s, [r.id for r in rows])
+            return [_file(r, tags[r.id]) for r in rows], int(total)
+
+    def get_text(self, file_id: str) -> str:
+        with self._session() as s:
+            return s.scalar(select(FileRow.text_content).where(FileRow.id == file_id)) or ""
+
+    def _replace_tags(self, s: Session, file_id: str, tags: list[str]) -> None:
+        s.execute(delete(FileTagRow).where(FileTagRow.file_id == file_id))
+        for tag in dict.fromkeys(tags):
+            s.add(FileTagRow(file_id=file_id, tag=tag))
+
+    def update_file(
+        self, file_id: str, filename: str | None = None, tags: list[str] | None = None
+    ) -> None:
+        with self._session() as s:
+            values: dict[str, Any] = {"updated_at": utcnow()}
+            if filename is not None:
+                values["filename"] = filename
+            s.execute(update(FileRow).where(FileRow.id == file_id).values(**values))
+            if tags is not None:
+                self._replace_tags(s, file_id, tags)
+
+    def delete_file(self, file_id: str) -> None:
+        with self._session() as s:
+            s.execute(delete(FileTagRow).where(FileTagRow.file_id == file_id))
+            s.execute(delete(FileStageRow).where(FileStageRow.file_id == file_id))
+            s.execute(delete(FileRow).where(FileRow.id == file_id))
+
+    def mark_pending_for_reprocess(self, file_id: str) -> bool:
+        with self._session() as s:
+            result = s.execute(
+                update(FileRow)
+                .where(FileRow.id == file_id, FileRow.status != FileStatus.PROCESSING.value)
+                .values(
+                    status=FileStatus.PENDING.value,
+                    progress=0,
+                    stage="queued",
+                    error=None,
+                    dispatch_count=0,
+                    updated_at=utcnow(),
+                )
+            )
+            return bool(_rowcount(result))
+
+    def note_dispatch(self, file_id: str) -> None:
+        with self._session() as s:
+            s.execute(
+                update(FileRow)
+                .where(FileRow.id == file_id)
+                .values(dispatch_count=FileRow.dispatch_count + 1, updated_at=utcnow())
+            )
+
+    # --- pipeline state ------------------------------------------------------------------------
+    def claim(self, file_id: str, allow_processing: bool) -> FileRecord | None:
+        allowed = [FileStatus.PENDING.value]
+        if allow_processing:
+            allowed.append(FileStatus.PROCESSING.value)
+        now = utcnow()
+        with self._session() as s:
+            result = s.execute(
+                update(FileRow)
+                .where(FileRow.id == file_id, FileRow.status.in_(allowed))
+                .values(
+                    status=FileStatus.PROCESSING.value,
+                    attempts=FileRow.attempts + 1,
+                    progress=10,
+                    stage="starting",
+                    error=None,
+                    started_at=now,
+                    updated_at=now,
+                )
+            )
+            if not _rowcount(result):
+                return None
+            row = s.get(FileRow, file_id)
+            assert row is not None
+            return self._record(s, row)
+
+    def _cas(self, s: Session, file_id: str, attempt: int | None) -> Any:
+        query = update(FileRow).where(FileRow.id == file_id)
+        if attempt is not None:
+            query = query.where(
+                FileRow.status == FileStatus.PROCESSING.value, FileRow.attempts == attempt
+            )
+        return query
+
+    def set_stage(self, file_id: str, attempt: int, stage: str, progress: int) -> bool:
+        with self._session() as s:
+            result = s.execute(
+                self._cas(s, file_id, attempt).values(
+                    stage=stage, progress=progress, updated_at=utcnow()
+                )
+            )
+            return bool(_rowcount(result))
+
+    def record_stage(self, file_id: str, record: StageRecord) -> None:
+        with self._session() as s:
+            row = s.get(FileStageRow, (file_id, record.name))
+            if row is None:
+                row = FileStageRow(file_id=file_id, stage=record.name)
+                s.add(row)
+            row.outcome = record.outcome.value
+            row.detail = record.detail
+            row.duration_ms = record.duration_ms
+            row.attempt = record.attempt
+            row.finished_at = record.finished_at
+
+    def stage_records(self, file_id: str) -> list[StageRecord]:
+        with self._session() as s:
+            rows = s.scalars(
+                select(FileStageRow)
+                .where(FileStageRow.file_id == file_id)
+                .order_by(FileStageRow.finished_at)
+            )
+            return [
+                StageRecord(
+                    name=r.stage,
+                    outcome=StageOutcome(r.outcome),
+                    detail=r.detail,
+                    duration_ms=r.duration_ms,
+                    attempt=r.attempt,
+                    finished_at=r.finished_at,
+                )
+                for r in rows
+            ]
+
+    def complete(self, file_id: str, attempt: int, result: ProcessingResult) -> bool:
+        now = utcnow()
+        with self._session() as s:
+            done = s.execute(
+                self._cas(s, file_id, attempt).values(
+                    status=FileStatus.COMPLETED.value,
+                    progress=100,
+                    stage="done",
+                    error=None,
+                    content_type=result.content_type,
+                    text_content=result.text,
+                    text_excerpt=result.text_excerpt,
+                    metadata_json=result.metadata,
+                    ai_json=result.ai.as_dict() if result.ai else None,
+                    thumbnail_key=result.thumbnail_key,
+                    processed_at=now,
+                    updated_at=now,
+                )
+            )
+            if not _rowcount(done):
+                return False
+            self._replace_tags(s, file_id, result.tags)
+            return True
+
+    def fail(self, file_id: str, attempt: int | None, error: str) -> bool:
+        now = utcnow()
+        with self._session() as s:
+            query = self._cas(s, file_id, attempt)
+            if attempt is None:
+                # Callers without an attempt (sweeper, task failure hooks) must still never
+                # overwrite a finished result.
+                query = query.where(
+                    FileRow.status.in_([FileStatus.PENDING.value, FileStatus.PROCESSING.value])
+                )
+            done = s.execute(
+                query.values(
+                    status=FileStatus.FAILED.value,
+                    error=error[:4000],
+                    processed_at=now,
+                    updated_at=now,
+                )
+            )
+            return bool(_rowcount(done))
+
+    def release_for_retry(self, file_id: str, attempt: int, error: str) -> bool:
+        with self._session() as s:
+            done = s.execute(
+                self._cas(s, file_id, attempt).values(
+                    status=FileStatus.PENDING.value,
+                    stage="waiting to retry",
+                    error=error[:4000],
+                    updated_at=utcnow(),
+                )
+            )
+            return bool(_rowcount(done))
+
+    def set_thumbnail(self, file_id: str, key: str | None) -> None:
+        with self._session() as s:
+            s.execute(update(FileRow).where(FileRow.id == file_id).values(thumbnail_key=key))
+
+    # --- sweeper ------------------------------------------------------------------------------
+    def _older(self, status: FileStatus, older_than: datetime) -> list[FileRecord]:
+        with self._session() as s:
+            rows = list(
+                s.scalars(
+                    select(FileRow)
+                    .where(FileRow.status == status.value, FileRow.updated_at < older_than)
+                    .order_by(FileRow.updated_at)
+                    .limit(1000)
+                )
+            )
+            tags = self._tags(s, [r.id for r in rows])
+            return [_file(r, tags[r.id]) for r in rows]
+
+    def stuck_processing(self, older_than: datetime) -> list[FileRecord]:
+        return self._older(FileStatus.PROCESSING, older_than)
+
+    def stale_pending(self, older_than: datetime) -> list[FileRecord]:
+        return self._older(FileStatus.PENDING, older_than)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))

@@ -1,0 +1,23 @@
+"""Hands work to Celery by task name; the same code serves the SQLite and Redis brokers."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from drive2.worker.task_names import DEFAULT_QUEUE, PROCESS_UPLOADED_FILE, REPROCESS_FILE
+
+
+class CeleryTaskQueue:
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def dispatch_processing(self, file_id: str, user_id: str) -> None:
+        self.app.send_task(PROCESS_UPLOADED_FILE, args=[file_id, user_id], queue=DEFAULT_QUEUE)
+
+    def dispatch_reprocess(self, file_id: str, user_id: str) -> None:
+        self.app.send_task(REPROCESS_FILE, args=[file_id, user_id], queue=DEFAULT_QUEUE)
+
+    def check(self) -> None:
+        with self.app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+            conn.default_channel.queue_declare(queue=DEFAULT_QUEUE, durable=True)

@@ -1,0 +1,83 @@
+"""create_app(container): the FastAPI application with every v1 route."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from drive2 import __version__
+from drive2.api.errors import install_error_handlers
+from drive2.api.metrics import HTTP_REQUESTS
+from drive2.api.routes import auth, files, health, users
+from drive2.bootstrap import Container, build_container
+from drive2.config import get_settings
+
+log = logging.getLogger("drive2.api")
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        container.close()
+
+    app = FastAPI(
+        title="Drive2",
+        version=__version__,
+        description="A self-hosted AI file drive.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+
+    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        messages = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            messages.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return JSONResponse({"detail": "; ".join(messages) or "invalid request"}, 422)
+
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        log.info(
+            "request id=%s method=%s path=%s status=%s duration_ms=%.1f",
+            rid,
+            request.method,
+            path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    for router in (auth.router, users.router, files.router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(health.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For `uvicorn --factory drive2.api.app:create_app_from_env`."""
+    from drive2.logging_setup import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(build_container(settings))

@@ -1,0 +1,54 @@
+"""Domain errors to HTTP answers, always {"detail": "..."}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from drive2.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidInputError: 422,
+    PayloadTooLargeError: 413,
+    ServiceUnavailableError: 503,
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def auth_error(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc) or "not authenticated"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    async def domain_error(_: Request, exc: Exception) -> JSONResponse:
+        status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
+        headers = {"Connection": "close"} if status == 413 else None
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+    async def database_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "the database is not available; try again shortly"}, status_code=503
+        )
+
+    app.add_exception_handler(AuthenticationError, auth_error)
+    for kind in _STATUS:
+        app.add_exception_handler(kind, domain_error)
+    app.add_exception_handler(OperationalError, database_down)
+    app.add_exception_handler(DBAPIError, database_down)

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from drive2.api.deps import ContainerDep, UserDep
+from drive2.api.downloads import safe_headers
+from drive2.api.multipart_reader import read_multipart
+from drive2.api.schemas import (
+    FileListOut,
+    FileOut,
+    FilePatchIn,
+    ReprocessOut,
+    StageOut,
+    StatusOut,
+    UploadOut,
+)
+from drive2.domain.errors import InvalidInputError, NotFoundError
+from drive2.services.files import InvalidRangeError
+
+router = APIRouter(prefix="/files", tags=["files"])
+
+
+def _file_id(file_id: str) -> str:
+    """Ids are UUIDs; anything else cannot be a file of this user."""
+    try:
+        return str(uuid.UUID(file_id))
+    except ValueError:
+        raise NotFoundError("file not found") from None
+
+
+@router.post("/upload", status_code=202, response_model=UploadOut)
+async def upload(
+    request: Request,
+    user: UserDep,
+    c: ContainerDep,
+    content_length: Annotated[str | None, Header()] = None,
+) -> Response:
+    declared = int(content_length) if content_length and content_length.isdigit() else None
+    await c.uploads.precheck(user, declared)
+    events = read_multipart(request.headers.get("content-type"), request.stream())
+    outcome = await c.uploads.receive(user, events)
+    f = outcome.file
+    body = UploadOut(
+        file_id=f.id,
+        status=f.status.value,
+        filename=f.filename,
+        size_bytes=f.size_bytes,
+        content_type=f.content_type,
+        checksum_sha256=f.checksum_sha256,
+        duplicate=outcome.duplicate,
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if outcome.duplicate else 202)
+
+
+@router.get("", response_model=FileListOut)
+async def list_files(
+    user: UserDep,
+    c: ContainerDep,
+    status: str | None = None,
+    tag: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> FileListOut:
+    items, total = await run_in_threadpool(c.files.list_files, user, status, tag, limit, offset)
+    return FileListOut(items=[FileOut.of(f) for f in items], total=total)
+
+
+@router.get("/{file_id}", response_model=FileOut)
+async def get_file(file_id: str, user: UserDep, c: ContainerDep) -> FileOut:
+    return FileOut.of(await run_in_threadpool(c.files.get, user, _file_id(file_id)))
+
+
+@router.get("/{file_id}/status", response_model=StatusOut)
+async def file_status(file_id: str, user: UserDep, c: ContainerDep) -> StatusOut:
+    f, stages = await run_in_threadpool(c.files.stages, user, _file_id(file_id))
+    out = FileOut.of(f)
+    return StatusOut(
+        file_id=f.id,
+        status=out.status,
+        progress=f.progress,
+        stage=f.stage,
+        attempts=f.attempts,
+        error=f.error,
+        processed_at=f.processed_at,
+        ai=out.ai,
+        stages=[StageOut.of(s) for s in stages],
+    )
+
+
+@router.post("/{file_id}/reprocess", status_code=202, response_model=ReprocessOut)
+async def reprocess(file_id: str, user: UserDep, c: ContainerDep) -> ReprocessOut:
+    f = await run_in_threadpool(c.files.reprocess, user, _file_id(file_id))
+    return ReprocessOut(file_id=f.id, status=f.status.value)
+
+
+@router.get("/{file_id}/download")
+async def download(
+    file_id: str,
+    user: UserDep,
+    c: ContainerDep,
+    range_header: Annotated[str | None, Header(alias="range")] = None,
+) -> Response:
+    f = await run_in_threadpool(c.files.get, user, _file_id(file_id))
+    headers = safe_headers(f.filename)
+    try:
+        byte_range = c.files.parse_range(range_header, f.size_bytes)
+    except InvalidRangeError as exc:
+        return Response(
+            status_code=416, headers={**headers, "Content-Range": f"bytes */{exc.size}"}
+        )
+    chunks = await run_in_threadpool(c.files.open_original, f, byte_range)
+    if byte_range is None:
+        headers["Content-Length"] = str(f.size_bytes)
+        status = 200
+    else:
+        headers["Content-Length"] = str(byte_range.end - byte_range.start + 1)
+        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{f.size_bytes}"
+        status = 206
+    return StreamingResponse(
+        iterate_in_threadpool(chunks),
+        status_code=status,
+        media_type=f.content_type if "/" in f.content_type else "application/octet-stream",
+        headers=headers,
+    )
+
+
+@router.get("/{file_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}}}})
+async def thumbnail(file_id: str, user: UserDep, c: ContainerDep) -> Response:
+    chunks = await run_in_threadpool(c.files.open_thumbnail, user, _file_id(file_id))
+    return StreamingResponse(
+        iterate_in_threadpool(chunks),
+        media_type="image/jpeg",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
+    )
+
+
+@router.get("/{file_id}/text", response_class=PlainTextResponse)
+async def text(file_id: str, user: UserDep, c: ContainerDep) -> PlainTextResponse:
+    content = await run_in_threadpool(c.files.text, user, _file_id(file_id))
+    return PlainTextResponse(
+        content,
+        media_type="text/plain; charset=utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.patch("/{file_id}", response_model=FileOut)
+async def patch_file(file_id: str, body: FilePatchIn, user: UserDep, c: ContainerDep) -> FileOut:
+    if body.filename is None and body.tags is None:
+        raise InvalidInputError("send filename, tags or both")
+    f = await run_in_threadpool(c.files.update, user, _file_id(file_id), body.filename, body.tags)
+    return FileOut.of(f)
+
+
+@router.delete("/{file_id}", status_code=204)
+async def delete_file(file_id: str, user: UserDep, c: ContainerDep) -> Response:
+    await run_in_threadpool(c.files.delete, user, _file_id(file_id))
+    return Response(status_code=204)

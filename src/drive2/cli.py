@@ -1,0 +1,190 @@
+"""`drive2 serve | api | worker | beat | migrate | user …`"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from drive2.config import get_settings, reset_settings_cache
+
+
+def _settings_with(data_dir: Path | None) -> None:
+    if data_dir is not None:
+        os.environ["DRIVE2_DATA_DIR"] = str(data_dir)
+    reset_settings_cache()
+
+
+@click.group()
+@click.version_option(package_name="drive2")
+def main() -> None:
+    """Drive2: a self-hosted AI file drive."""
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--revision", default="head", show_default=True)
+def migrate(data_dir: Path | None, revision: str) -> None:
+    """Bring the database schema up to date."""
+    from drive2.adapters.db.migrate import upgrade
+
+    _settings_with(data_dir)
+    settings = get_settings()
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    click.echo(f"database migrated to {revision}")
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--host", default=None, help="default: API_HOST or 127.0.0.1")
+@click.option("--port", type=int, default=None, help="default: API_PORT or 8000")
+@click.option("--concurrency", type=int, default=None, help="worker processes")
+def serve(
+    data_dir: Path | None, host: str | None, port: int | None, concurrency: int | None
+) -> None:
+    """Run everything on this machine: API, a Celery worker and Beat."""
+    from drive2.adapters.db.migrate import upgrade
+    from drive2.logging_setup import configure_logging
+    from drive2.supervisor import Supervisor, embedded_children
+
+    _settings_with(data_dir)
+    settings = get_settings()
+    configure_logging(settings)
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    settings.resolved_jwt_secret()  # created once here, before the children race for it
+    host = host or settings.api_host
+    port = port or settings.api_port
+    env = dict(os.environ, DRIVE2_DATA_DIR=str(settings.data_path))
+    children = embedded_children(host, port, concurrency or settings.worker_concurrency)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    url = settings.public_url or f"http://{shown}:{port}"
+    message = f"Drive2 is running at {url}  (data in {settings.data_path}; Ctrl-C stops it)"
+    sys.exit(Supervisor(children, env).run(ready_message=message))
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=int, default=1, show_default=True)
+def api(host: str | None, port: int | None, workers: int) -> None:
+    """Run only the HTTP API (server deployment)."""
+    settings = get_settings()
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "drive2.api.app:create_app_from_env",
+            "--host",
+            host or settings.api_host,
+            "--port",
+            str(port or settings.api_port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+        ],
+    )
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=None)
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork")
+@click.option("--queues", "-Q", default=None, help="comma-separated queues to consume")
+def worker(concurrency: int | None, pool: str, queues: str | None) -> None:
+    """Run a Celery worker (server deployment)."""
+    settings = get_settings()
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "drive2.worker.celery_app",
+        "worker",
+        "--loglevel",
+        settings.log_level,
+        "--pool",
+        pool,
+        "--concurrency",
+        str(concurrency or settings.worker_concurrency),
+    ]
+    if queues:
+        argv += ["-Q", queues]
+    os.execvp(sys.executable, argv)
+
+
+@main.command()
+def beat() -> None:
+    """Run Celery Beat (exactly one per deployment)."""
+    settings = get_settings()
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "drive2.worker.celery_app",
+            "beat",
+            "--loglevel",
+            settings.log_level,
+        ],
+    )
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--quota-bytes", type=int, default=None)
+def user_create(email: str, password: str, quota_bytes: int | None) -> None:
+    """Create a user (operators)."""
+    from drive2.bootstrap import build_container
+    from drive2.domain.errors import Drive2Error
+
+    container = build_container(get_settings())
+    try:
+        created = container.auth.register(email, password, quota_bytes)
+    except Drive2Error as exc:
+        raise click.ClickException(str(exc) or type(exc).__name__) from exc
+    click.echo(f"created user {created.email} ({created.id})")
+
+
+@user.command("set-quota")
+@click.argument("email")
+@click.argument("quota_bytes", type=int)
+def user_set_quota(email: str, quota_bytes: int) -> None:
+    """Change a user's storage quota."""
+    from drive2.bootstrap import build_container
+
+    container = build_container(get_settings())
+    found = container.repo.get_user_by_email(email.strip().lower())
+    if found is None:
+        raise click.ClickException(f"no user {email}")
+    container.repo.set_quota(found.id, quota_bytes)
+    click.echo(f"quota of {found.email} set to {quota_bytes} bytes")
+
+
+@main.command()
+def sweep() -> None:
+    """Run the stuck-file sweeper once, now."""
+    from drive2.bootstrap import build_container
+
+    report = build_container(get_settings()).sweeper.sweep()
+    click.echo(
+        f"failed stuck: {len(report.failed_stuck)}, re-queued: {len(report.redispatched)}, "
+        f"undeliverable: {len(report.failed_undeliverable)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

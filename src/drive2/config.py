@@ -1,0 +1,133 @@
+"""Settings for every part of Drive2, read from the environment and `.env`.
+
+Unset URLs mean the embedded default inside the data dir, so `drive2 serve` needs nothing
+configured. Settings are built by `get_settings()`, never at import time, so tests and the
+CLI can change the environment first.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(default=Path("drive2-data"), alias="DRIVE2_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    celery_broker_url: str | None = Field(default=None, alias="CELERY_BROKER_URL")
+    celery_result_backend: str | None = Field(default=None, alias="CELERY_RESULT_BACKEND")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    s3_endpoint: str | None = Field(default=None, alias="S3_ENDPOINT")
+    s3_access_key: str | None = Field(default=None, alias="S3_ACCESS_KEY")
+    s3_secret_key: str | None = Field(default=None, alias="S3_SECRET_KEY")
+    s3_bucket: str = Field(default="drive2", alias="S3_BUCKET")
+    s3_region: str = Field(default="us-east-1", alias="S3_REGION")
+    qdrant_url: str | None = Field(default=None, alias="QDRANT_URL")
+
+    # --- API -----------------------------------------------------------------------------
+    api_host: str = Field(default="127.0.0.1", alias="API_HOST")
+    api_port: int = Field(default=8000, alias="API_PORT")
+    public_url: str | None = Field(default=None, alias="PUBLIC_URL")
+    jwt_secret: str | None = Field(default=None, alias="JWT_SECRET")
+    jwt_expire_minutes: int = Field(default=24 * 60, alias="JWT_EXPIRE_MINUTES")
+    max_upload_bytes: int = Field(default=4 * GIB, alias="MAX_UPLOAD_BYTES")
+    default_storage_quota_bytes: int = Field(default=50 * GIB, alias="DEFAULT_STORAGE_QUOTA_BYTES")
+    storage_fsync: bool = Field(default=True, alias="STORAGE_FSYNC")
+
+    # --- processing rules (DESIGN.md section 3) ------------------------------------------
+    task_time_limit_seconds: int = Field(default=600, alias="TASK_TIME_LIMIT_SECONDS")
+    task_soft_time_limit_seconds: int = Field(default=540, alias="TASK_SOFT_TIME_LIMIT_SECONDS")
+    task_max_retries: int = Field(default=3, alias="TASK_MAX_RETRIES")
+    task_retry_delay_seconds: float = Field(default=60.0, alias="TASK_RETRY_DELAY_SECONDS")
+    task_result_expires_seconds: int = Field(default=86400, alias="TASK_RESULT_EXPIRES_SECONDS")
+    stuck_processing_seconds: int = Field(default=3600, alias="STUCK_PROCESSING_SECONDS")
+    stale_pending_seconds: int = Field(default=900, alias="STALE_PENDING_SECONDS")
+    max_dispatch_attempts: int = Field(default=5, alias="MAX_DISPATCH_ATTEMPTS")
+    sweep_interval_seconds: float = Field(default=3600.0, alias="SWEEP_INTERVAL_SECONDS")
+    timezone: str = Field(default="Asia/Bangkok", alias="TIMEZONE")
+    worker_concurrency: int = Field(default=2, alias="WORKER_CONCURRENCY")
+    broker_polling_interval: float = Field(default=0.1, alias="BROKER_POLLING_INTERVAL")
+
+    # --- content -------------------------------------------------------------------------
+    text_max_chars: int = Field(default=2_000_000, alias="TEXT_MAX_CHARS")
+    text_excerpt_chars: int = Field(default=500, alias="TEXT_EXCERPT_CHARS")
+    pdf_max_pages: int = Field(default=2000, alias="PDF_MAX_PAGES")
+
+    # --- logging -------------------------------------------------------------------------
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_json: bool = Field(default=False, alias="LOG_JSON")
+
+    # --- resolved values -------------------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'drive2.sqlite3'}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        if self.celery_broker_url:
+            return self.celery_broker_url
+        if self.redis_url:
+            return self.redis_url
+        return f"sqla+sqlite:///{self.data_path / 'celery-broker.sqlite3'}"
+
+    @property
+    def resolved_result_backend(self) -> str:
+        if self.celery_result_backend:
+            return self.celery_result_backend
+        if self.redis_url:
+            return self.redis_url
+        return f"db+sqlite:///{self.data_path / 'celery-results.sqlite3'}"
+
+    @property
+    def objects_path(self) -> Path:
+        return self.data_path / "objects"
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.s3_endpoint)
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.resolved_broker_url.startswith("sqla+sqlite")
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, or one generated once and kept in the data dir.
+
+        A generated secret keeps the embedded deployment zero-config while tokens survive a
+        restart; the server deployment sets JWT_SECRET in its environment.
+        """
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_path / "jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            candidate = secrets.token_urlsafe(48)
+            try:
+                with open(path, "x", encoding="ascii") as fh:
+                    fh.write(candidate)
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text(encoding="ascii").strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

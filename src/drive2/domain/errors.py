@@ -1,0 +1,47 @@
+"""Errors that cross layers. Routes map them to HTTP answers; the runner to retries."""
+
+from __future__ import annotations
+
+
+class Drive2Error(Exception):
+    """Base of every error Drive2 raises on purpose."""
+
+
+class NotFoundError(Drive2Error):
+    pass
+
+
+class ConflictError(Drive2Error):
+    pass
+
+
+class EmailTakenError(ConflictError):
+    pass
+
+
+class AuthenticationError(Drive2Error):
+    pass
+
+
+class PayloadTooLargeError(Drive2Error):
+    pass
+
+
+class InvalidInputError(Drive2Error):
+    pass
+
+
+class ServiceUnavailableError(Drive2Error):
+    """A part Drive2 depends on (database, object store, broker) does not answer."""
+
+
+class ProcessingError(Drive2Error):
+    """A pipeline stage could not do its work."""
+
+
+class PermanentProcessingError(ProcessingError):
+    """Retrying cannot help: corrupt, encrypted or unsupported content, a bomb."""
+
+
+class TransientProcessingError(ProcessingError):
+    """Retrying later may help: a timeout, a quota, a hiccup of a service."""

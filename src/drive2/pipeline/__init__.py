@@ -1,0 +1,1 @@
+"""Processing: small stages run in order by the runner; registry.py owns the order."""

@@ -1,0 +1,43 @@
+"""Text extractors. Each declares the MIME types it takes; the first that takes one wins.
+
+Adding a format is adding a module and one line in EXTRACTORS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass
+class ExtractedText:
+    text: str
+    extractor: str
+    details: dict[str, Any]
+
+
+class Extractor(Protocol):
+    name: str
+    mime_types: frozenset[str]
+
+    def extract(self, path: Path, max_chars: int) -> ExtractedText: ...
+
+
+def find_extractor(mime: str, pdf_max_pages: int = 2000) -> Extractor | None:
+    from drive2.pipeline.extractors.html import HtmlExtractor
+    from drive2.pipeline.extractors.pdf import PdfTextExtractor
+    from drive2.pipeline.extractors.plain import PlainTextExtractor
+    from drive2.pipeline.extractors.structured import CsvExtractor, JsonExtractor
+
+    extractors: list[Extractor] = [
+        PdfTextExtractor(max_pages=pdf_max_pages),
+        HtmlExtractor(),
+        CsvExtractor(),
+        JsonExtractor(),
+        PlainTextExtractor(),
+    ]
+    for extractor in extractors:
+        if mime in extractor.mime_types:
+            return extractor
+    return None

@@ -1,0 +1,156 @@
+"""Runs the stages over one file and persists stage, progress, attempts and the outcome.
+
+Transient errors go back to the caller (the Celery task retries); permanent ones fail the
+file at once. Every write is compare-and-set on the attempt this run claimed, so a stale
+run can never overwrite a newer one.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from drive2.config import Settings
+from drive2.domain.errors import PermanentProcessingError, TransientProcessingError
+from drive2.domain.models import ProcessingResult, StageOutcome, StageRecord
+from drive2.pipeline.context import ProcessingContext
+from drive2.pipeline.stage import Stage, StageSkipped
+from drive2.pipeline.text_normalise import excerpt
+from drive2.ports.blob_store import BlobStore
+from drive2.ports.repository import Repository
+
+log = logging.getLogger(__name__)
+
+START_PROGRESS = 10
+END_PROGRESS = 95
+
+
+class RunOutcome(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    NOT_CLAIMED = "not_claimed"  # done already, deleted, or another run owns it
+    SUPERSEDED = "superseded"  # a newer attempt took the file while this one ran
+
+
+@dataclass
+class PipelineRunner:
+    repo: Repository
+    blobs: BlobStore
+    stages: list[Stage]
+    settings: Settings
+
+    def run(self, file_id: str, redelivered: bool = False) -> RunOutcome:
+        record = self.repo.claim(file_id, allow_processing=redelivered)
+        if record is None:
+            log.info("file %s not claimed (finished, deleted or owned by another run)", file_id)
+            return RunOutcome.NOT_CLAIMED
+        attempt = record.attempts
+        workdir = Path(tempfile.mkdtemp(prefix=f"drive2-{file_id[:8]}-"))
+        try:
+            local = workdir / "original"
+            try:
+                self.blobs.get_to_file(record.storage_key, local)
+            except FileNotFoundError as exc:
+                raise PermanentProcessingError("the stored original is missing") from exc
+            except OSError as exc:
+                raise TransientProcessingError(f"object store: {exc}") from exc
+            ctx = ProcessingContext(
+                file=record,
+                attempt=attempt,
+                path=local,
+                workdir=workdir,
+                settings=self.settings,
+                content_type=record.content_type,
+                metadata={},
+                tags=list(record.tags),
+            )
+            return self._run_stages(ctx)
+        except PermanentProcessingError as exc:
+            self.repo.fail(file_id, attempt, str(exc))
+            log.warning("file %s failed permanently: %s", file_id, exc)
+            return RunOutcome.FAILED
+        except (TransientProcessingError, OperationalError) as exc:
+            self.repo.release_for_retry(file_id, attempt, f"will retry: {exc}")
+            raise TransientProcessingError(str(exc)) from exc
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _run_stages(self, ctx: ProcessingContext) -> RunOutcome:
+        file_id = ctx.file.id
+        active = list(self.stages)
+        span = END_PROGRESS - START_PROGRESS
+        for index, stage in enumerate(active):
+            if not stage.applies(ctx):
+                continue
+            progress = START_PROGRESS + span * index // len(active)
+            if not self.repo.set_stage(file_id, ctx.attempt, stage.name, progress):
+                return RunOutcome.SUPERSEDED
+            self._run_stage(stage, ctx)
+        result = ProcessingResult(
+            content_type=ctx.content_type,
+            text=ctx.text,
+            text_excerpt=excerpt(ctx.text, self.settings.text_excerpt_chars),
+            metadata={**ctx.metadata, "skipped_stages": ctx.skipped}
+            if ctx.skipped
+            else ctx.metadata,
+            ai=ctx.ai,
+            thumbnail_key=ctx.thumbnail_key,
+            tags=ctx.tags,
+        )
+        if not self.repo.complete(file_id, ctx.attempt, result):
+            return RunOutcome.SUPERSEDED
+        return RunOutcome.COMPLETED
+
+    def _run_stage(self, stage: Stage, ctx: ProcessingContext) -> None:
+        started = time.perf_counter()
+        outcome, detail = StageOutcome.DONE, None
+        try:
+            stage.run(ctx)
+        except StageSkipped as exc:
+            outcome, detail = StageOutcome.SKIPPED, str(exc)
+        except (TransientProcessingError, OperationalError, PermanentProcessingError) as exc:
+            if stage.optional and isinstance(exc, PermanentProcessingError):
+                outcome, detail = StageOutcome.SKIPPED, str(exc)
+            else:
+                self._record(ctx, stage.name, StageOutcome.FAILED, str(exc), started)
+                raise
+        except Exception as exc:
+            if not stage.optional:
+                log.exception("stage %s crashed on file %s", stage.name, ctx.file.id)
+                self._record(ctx, stage.name, StageOutcome.FAILED, repr(exc), started)
+                raise PermanentProcessingError(
+                    f"{stage.name} could not read this file ({type(exc).__name__}: {exc})"
+                ) from exc
+            log.warning("optional stage %s skipped for %s: %r", stage.name, ctx.file.id, exc)
+            outcome, detail = StageOutcome.SKIPPED, f"{type(exc).__name__}: {exc}"
+        if outcome is StageOutcome.SKIPPED:
+            ctx.skipped[stage.name] = detail or "skipped"
+        self._record(ctx, stage.name, outcome, detail, started)
+
+    def _record(
+        self,
+        ctx: ProcessingContext,
+        name: str,
+        outcome: StageOutcome,
+        detail: str | None,
+        started: float,
+    ) -> None:
+        self.repo.record_stage(
+            ctx.file.id,
+            StageRecord(
+                name=name,
+                outcome=outcome,
+                detail=detail,
+                duration_ms=int((time.perf_counter() - started) * 1000),
+                attempt=ctx.attempt,
+                finished_at=datetime.now(UTC),
+            ),
+        )

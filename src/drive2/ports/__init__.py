@@ -1,0 +1,1 @@
+"""One small Protocol per external system; adapters implement them, bootstrap picks one."""

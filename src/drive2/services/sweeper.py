@@ -1,0 +1,67 @@
+"""The hourly safety net: nothing stays pending or processing for ever.
+
+The database is the source of truth, not the broker: a message lost with a killed worker or
+a broker restart is recovered here by looking at the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from drive2.config import Settings
+from drive2.ports.repository import Repository
+from drive2.ports.task_queue import TaskQueue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    failed_stuck: list[str] = field(default_factory=list)
+    redispatched: list[str] = field(default_factory=list)
+    failed_undeliverable: list[str] = field(default_factory=list)
+
+
+class Sweeper:
+    def __init__(self, repo: Repository, queue: TaskQueue, settings: Settings) -> None:
+        self.repo = repo
+        self.queue = queue
+        self.settings = settings
+
+    def sweep(self, now: datetime | None = None) -> SweepReport:
+        now = now or datetime.now(UTC)
+        report = SweepReport()
+        stuck_after = timedelta(seconds=self.settings.stuck_processing_seconds)
+        for record in self.repo.stuck_processing(now - stuck_after):
+            minutes = int(stuck_after.total_seconds() // 60)
+            reason = (
+                f"processing stopped making progress for over {minutes} minutes "
+                f"(stage {record.stage or 'unknown'}); the worker was probably lost — "
+                "reprocess the file to try again"
+            )
+            if self.repo.fail(record.id, None, reason):
+                report.failed_stuck.append(record.id)
+        pending_after = timedelta(seconds=self.settings.stale_pending_seconds)
+        for record in self.repo.stale_pending(now - pending_after):
+            if record.dispatch_count >= self.settings.max_dispatch_attempts:
+                reason = f"could not be queued for processing after {record.dispatch_count} tries"
+                if self.repo.fail(record.id, None, reason):
+                    report.failed_undeliverable.append(record.id)
+                continue
+            try:
+                self.queue.dispatch_processing(record.id, record.user_id)
+            except Exception:
+                log.exception("sweeper could not queue %s", record.id)
+                continue
+            self.repo.note_dispatch(record.id)
+            report.redispatched.append(record.id)
+        if any((report.failed_stuck, report.redispatched, report.failed_undeliverable)):
+            log.info(
+                "sweep: %d stuck failed, %d re-queued, %d undeliverable",
+                len(report.failed_stuck),
+                len(report.redispatched),
+                len(report.failed_undeliverable),
+            )
+        return report

@@ -1,0 +1,1 @@
+"""Celery: the app, its tasks and the embedded SQLite transport."""

@@ -1,0 +1,56 @@
+"""Celery configuration from Settings (DESIGN.md section 3), shared by producers and workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Celery
+
+from drive2.config import Settings
+from drive2.worker import sqlite_transport
+from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE
+
+
+def create_celery_app(settings: Settings) -> Celery:
+    sqlite_transport.register(settings.broker_polling_interval)
+    if settings.embedded_broker:
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+    broker = sqlite_transport.rewrite_url(settings.resolved_broker_url)
+    app = Celery("drive2", broker=broker, backend=settings.resolved_result_backend)
+    # Redis redelivers an unacknowledged message after the visibility timeout: it must be
+    # longer than the hard limit or a long task would run twice while still alive.
+    visibility = settings.task_time_limit_seconds * 2 + 60
+    sweep = settings.sweep_interval_seconds
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        timezone=settings.timezone,
+        enable_utc=True,
+        task_track_started=True,
+        task_time_limit=settings.task_time_limit_seconds,
+        task_soft_time_limit=settings.task_soft_time_limit_seconds,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        broker_connection_retry_on_startup=True,
+        result_expires=timedelta(seconds=settings.task_result_expires_seconds),
+        result_extended=True,
+        task_default_queue=DEFAULT_QUEUE,
+        broker_transport_options={"visibility_timeout": visibility}
+        if not settings.embedded_broker
+        else {},
+        result_backend_transport_options={"visibility_timeout": visibility},
+        beat_schedule={
+            "cleanup-old-tasks": {
+                "task": CLEANUP_OLD_TASKS,
+                "schedule": sweep,
+                # After an outage, one sweep is enough; a backlog of them is not.
+                "options": {"expires": max(sweep / 2, 1.0)},
+            },
+        },
+        beat_schedule_filename=str(settings.data_path / "celerybeat-schedule"),
+        worker_hijack_root_logger=False,
+    )
+    return app

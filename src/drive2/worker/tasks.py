@@ -1,0 +1,78 @@
+"""The Celery tasks: each a few lines over the pipeline runner or a service.
+
+Payloads are ids only (JSON). Transient failures retry TASK_MAX_RETRIES times,
+TASK_RETRY_DELAY_SECONDS apart; then the file is failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from drive2.domain.errors import TransientProcessingError
+from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
+from drive2.worker.celery_app import app
+from drive2.worker.runtime import container
+from drive2.worker.task_names import (
+    CLEANUP_OLD_TASKS,
+    GENERATE_AI_METADATA,
+    PROCESS_UPLOADED_FILE,
+    REPROCESS_FILE,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _run_pipeline(task: Task, file_id: str) -> str:
+    c = container()
+    redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
+    try:
+        return str(c.runner.run(file_id, redelivered=redelivered))
+    except TransientProcessingError as exc:
+        if task.request.retries >= c.settings.task_max_retries:
+            c.repo.fail(
+                file_id,
+                None,
+                f"gave up after {task.request.retries + 1} attempts: {exc}",
+            )
+            return "failed"
+        raise task.retry(exc=exc, countdown=c.settings.task_retry_delay_seconds) from exc
+    except SoftTimeLimitExceeded:
+        limit = c.settings.task_soft_time_limit_seconds
+        c.repo.fail(file_id, None, f"processing took longer than the {limit} s time limit")
+        return "failed"
+
+
+@app.task(bind=True, name=PROCESS_UPLOADED_FILE, max_retries=None)
+def process_uploaded_file(self: Task, file_id: str, user_id: str) -> str:
+    return _run_pipeline(self, file_id)
+
+
+@app.task(bind=True, name=REPROCESS_FILE, max_retries=None)
+def reprocess_file(self: Task, file_id: str, user_id: str) -> str:
+    return _run_pipeline(self, file_id)
+
+
+@app.task(name=GENERATE_AI_METADATA)
+def generate_ai_metadata(file_id: str, text_content: str, filename: str) -> dict[str, Any]:
+    """Analyse text on demand (the pipeline runs the same provider as its AI stage)."""
+    return container().ai.analyse(text_content, filename, {}).as_dict()
+
+
+@app.task(name=CLEANUP_OLD_TASKS)
+def cleanup_old_tasks() -> dict[str, int]:
+    c = container()
+    report = c.sweeper.sweep()
+    try:
+        # Expired results: the database backend needs this call; Redis expires by itself.
+        app.backend.cleanup()
+    except Exception:
+        log.exception("result cleanup failed")
+    return {
+        "failed_stuck": len(report.failed_stuck),
+        "redispatched": len(report.redispatched),
+        "failed_undeliverable": len(report.failed_undeliverable),
+    }
