@@ -60,7 +60,8 @@ class PipelineRunner:
                 self.blobs.get_to_file(record.storage_key, local)
             except FileNotFoundError as exc:
                 raise PermanentProcessingError("the stored original is missing") from exc
-            except OSError as exc:
+            except Exception as exc:
+                # The store is unreachable or erring: that passes, so the task retries.
                 raise TransientProcessingError(f"object store: {exc}") from exc
             ctx = ProcessingContext(
                 file=record,

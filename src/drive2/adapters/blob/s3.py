@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from drive2.domain.object_keys import validate_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger(__name__)
 
 PART_SIZE = 8 * 1024 * 1024  # S3 wants parts of at least 5 MiB, except the last
 
@@ -112,7 +115,12 @@ class S3BlobStore:
             ),
         )
         if create_bucket:
-            self._ensure_bucket()
+            try:
+                self._ensure_bucket()
+            except (BotoCoreError, OSError) as exc:
+                # An unreachable store must not stop a process from starting: readiness
+                # reports it, and each operation fails (and is retried) on its own.
+                log.warning("S3 bucket %s not checked: %s", bucket, exc)
 
     def _ensure_bucket(self) -> None:
         try:

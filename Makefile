@@ -1,0 +1,36 @@
+# Drive2 — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DATA_DIR ?= drive2-data
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)  ## create .venv and install Drive2 with its test tools
+
+run: install  ## start Drive2 in embedded mode (API + worker + beat) and print the URL
+	$(BIN)/drive2 serve --data-dir $(DATA_DIR)
+
+lint: install  ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: install lint  ## the whole suite; service-backed tests need PostgreSQL and Redis
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install  ## upload benchmark; prints figures against a raw write baseline
+	$(BIN)/python bench/upload.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,72 @@
+"""Access to the real PostgreSQL and Redis the suite runs against.
+
+With DRIVE2_REQUIRE_SERVICES=1 (CI), a missing service fails the test; otherwise it skips,
+so a laptop without PostgreSQL can still run the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+import redis
+
+ADMIN_URL = os.environ.get(
+    "DRIVE2_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("DRIVE2_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def services_required() -> bool:
+    return os.environ.get("DRIVE2_REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+def unavailable(what: str, exc: Exception) -> None:
+    message = f"{what} is not reachable: {exc}"
+    if services_required():
+        pytest.fail(message + " (DRIVE2_REQUIRE_SERVICES is set)", pytrace=False)
+    pytest.skip(message)
+
+
+def _psycopg_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database for one test; dropped afterwards."""
+    name = f"drive2_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(_psycopg_url(ADMIN_URL), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        unavailable("PostgreSQL", exc)
+        raise
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = ADMIN_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(_psycopg_url(ADMIN_URL), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_redis_db(index: int = 9) -> Iterator[str]:
+    """A flushed Redis logical database for one test."""
+    url = f"{REDIS_URL.rstrip('/')}/{index}"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3)
+        client.flushdb()
+    except redis.RedisError as exc:
+        unavailable("Redis", exc)
+        raise
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
