@@ -17,8 +17,16 @@ from drive2.bootstrap import Container, build_container
 from drive2.config import Settings
 
 # Settings read .env and the environment; a developer's own DATABASE_URL must not leak in.
-for _name in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL",
-              "S3_ENDPOINT", "QDRANT_URL", "DRIVE2_DATA_DIR", "JWT_SECRET"):
+for _name in (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "REDIS_URL",
+    "S3_ENDPOINT",
+    "QDRANT_URL",
+    "DRIVE2_DATA_DIR",
+    "JWT_SECRET",
+):
     os.environ.pop(_name, None)
 
 SettingsFactory = Callable[..., Settings]

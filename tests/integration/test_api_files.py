@@ -88,7 +88,8 @@ def test_malformed_ids_are_404(client: TestClient, bad_id: str) -> None:
 
 
 def test_upload_over_the_limit_is_413_and_leaves_nothing(
-    make_settings, tmp_path  # type: ignore[no-untyped-def]
+    make_settings,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     from drive2.adapters.db.migrate import upgrade
     from drive2.api.app import create_app
@@ -210,8 +211,10 @@ def test_download_serves_bytes_with_safe_headers_and_ranges(client: TestClient) 
 
 def test_patch_renames_and_retags_and_list_filters(client: TestClient) -> None:
     headers = register_and_login(client)
-    ids = [upload(client, headers, f"f{i}.txt", f"file {i}".encode()).json()["file_id"]
-           for i in range(3)]
+    ids = [
+        upload(client, headers, f"f{i}.txt", f"file {i}".encode()).json()["file_id"]
+        for i in range(3)
+    ]
     r = client.patch(
         f"/api/v1/files/{ids[0]}",
         headers=headers,

@@ -64,8 +64,10 @@ def test_a_real_worker_processes_every_kind_of_text(
             b"<body><p>Visible paragraph</p></body></html>",
             "Visible paragraph",
         ),
-        "report.pdf": (pdf_with_text("Quarterly revenue grew strongly", "Page two text"),
-                       "Page two text"),
+        "report.pdf": (
+            pdf_with_text("Quarterly revenue grew strongly", "Page two text"),
+            "Page two text",
+        ),
     }
     with client, running_worker(server_env, tmp_path / "worker.log"):
         headers = register_and_login(client)
@@ -82,7 +84,9 @@ def test_a_real_worker_processes_every_kind_of_text(
             assert status["attempts"] == 1
             assert status["error"] is None
             assert [s["name"] for s in status["stages"]] == [
-                "detect_type", "extract_text", "ai_analysis"
+                "detect_type",
+                "extract_text",
+                "ai_analysis",
             ]
             text = client.get(f"/api/v1/files/{ids[name]}/text", headers=headers).text
             assert expected in text, (name, text)
@@ -154,18 +158,26 @@ def moto_url() -> Iterator[str]:
 
 
 def _s3(url: str) -> dict[str, str]:
-    return {"S3_ENDPOINT": url, "S3_ACCESS_KEY": "testing", "S3_SECRET_KEY": "testing",
-            "S3_BUCKET": "drive2-retry-test"}
+    return {
+        "S3_ENDPOINT": url,
+        "S3_ACCESS_KEY": "testing",
+        "S3_SECRET_KEY": "testing",
+        "S3_BUCKET": "drive2-retry-test",
+    }
 
 
 def test_transient_object_store_outage_is_retried_then_completes(
     server_env: dict[str, str], tmp_path: Path, moto_url: str
 ) -> None:
-    host, port = moto_url.rsplit(":", 1)
+    _host, port = moto_url.rsplit(":", 1)
     proxy = TcpProxy("127.0.0.1", int(port))
     client, container = _api({**server_env, **_s3(moto_url)})
-    worker_env = {**server_env, **_s3(f"http://127.0.0.1:{proxy.port}"),
-                  "TASK_RETRY_DELAY_SECONDS": "1.5", "TASK_MAX_RETRIES": "5"}
+    worker_env = {
+        **server_env,
+        **_s3(f"http://127.0.0.1:{proxy.port}"),
+        "TASK_RETRY_DELAY_SECONDS": "1.5",
+        "TASK_MAX_RETRIES": "5",
+    }
     try:
         with client:
             headers = register_and_login(client)

@@ -48,9 +48,7 @@ def windows874_text(text: str) -> bytes:
 def multipart(field: str, filename: str, data: bytes, boundary: str = "drive2boundary") -> bytes:
     buf = io.BytesIO()
     buf.write(f"--{boundary}\r\n".encode())
-    buf.write(
-        f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'.encode()
-    )
+    buf.write(f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'.encode())
     buf.write(b"Content-Type: application/octet-stream\r\n\r\n")
     buf.write(data)
     buf.write(f"\r\n--{boundary}--\r\n".encode())

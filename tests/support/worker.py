@@ -20,10 +20,25 @@ class WorkerProcess:
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "drive2.worker.celery_app", "worker",
-             "--loglevel", "INFO", "--pool", "prefork", "--concurrency", str(concurrency),
-             "--hostname", self.name, "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "drive2.worker.celery_app",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
             env=full_env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -55,13 +70,12 @@ class WorkerProcess:
 
 
 @contextmanager
-def running_worker(env: dict[str, str], log_path: Path, concurrency: int = 2
-                   ) -> Iterator[WorkerProcess]:
+def running_worker(
+    env: dict[str, str], log_path: Path, concurrency: int = 2
+) -> Iterator[WorkerProcess]:
     worker = WorkerProcess(env, log_path, concurrency)
     try:
         worker.wait_ready()
         yield worker
     finally:
         worker.stop()
-
-

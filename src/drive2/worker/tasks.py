@@ -11,6 +11,7 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import OperationalError
 
 from drive2.domain.errors import TransientProcessingError
 from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
@@ -31,7 +32,8 @@ def _run_pipeline(task: Task, file_id: str) -> str:
     redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
     try:
         return str(c.runner.run(file_id, redelivered=redelivered))
-    except TransientProcessingError as exc:
+    except (TransientProcessingError, OperationalError) as exc:
+        # OperationalError: the database itself blinked before the runner could record it.
         if task.request.retries >= c.settings.task_max_retries:
             c.repo.fail(
                 file_id,

@@ -9,6 +9,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
 from drive2.api.downloads import safe_headers
+from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
 from drive2.api.multipart_reader import read_multipart
 from drive2.api.schemas import (
     FileListOut,
@@ -44,6 +45,9 @@ async def upload(
     await c.uploads.precheck(user, declared)
     events = read_multipart(request.headers.get("content-type"), request.stream())
     outcome = await c.uploads.receive(user, events)
+    UPLOADS.labels("duplicate" if outcome.duplicate else "accepted").inc()
+    if not outcome.duplicate:
+        UPLOAD_BYTES.inc(outcome.file.size_bytes)
     f = outcome.file
     body = UploadOut(
         file_id=f.id,

@@ -28,7 +28,16 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
         # A read cut through a multi-byte character at the end is still UTF-8.
         if exc.start >= len(raw) - 3:
             return raw[: exc.start].decode("utf-8"), "utf-8"
-    best = from_bytes(raw[: 1 << 20]).best()
+    matches = from_bytes(raw[: 1 << 20])
+    best = matches.best()
     if best is not None and best.encoding:
-        return raw.decode(best.encoding, errors="replace"), best.encoding
+        encoding = best.encoding
+        # Short Western texts fit several code pages equally well; the most common one,
+        # Windows-1252, is the likeliest author's choice among the tied candidates.
+        tied = {
+            m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)
+        }
+        if encoding != "cp1252" and "cp1252" in tied:
+            encoding = "cp1252"
+        return raw.decode(encoding, errors="replace"), encoding
     return raw.decode("latin-1"), "latin-1"
