@@ -95,7 +95,15 @@ class Container:
 
     @cached_property
     def runner(self) -> PipelineRunner:
-        return PipelineRunner(self.repo, self.blobs, default_stages(self.ai), self.settings)
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        return PipelineRunner(
+            self.repo,
+            self.blobs,
+            default_stages(self.ai),
+            self.settings,
+            passthrough=(SoftTimeLimitExceeded,),
+        )
 
     @cached_property
     def health(self) -> HealthService:

@@ -59,7 +59,9 @@ def serve(
     host = host or settings.api_host
     port = port or settings.api_port
     env = dict(os.environ, DRIVE2_DATA_DIR=str(settings.data_path))
-    children = embedded_children(host, port, concurrency or settings.worker_concurrency)
+    children = embedded_children(
+        host, port, concurrency or settings.worker_concurrency, settings.log_level
+    )
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     url = settings.public_url or f"http://{shown}:{port}"
     message = f"Drive2 is running at {url}  (data in {settings.data_path}; Ctrl-C stops it)"

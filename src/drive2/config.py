@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     task_result_expires_seconds: int = Field(default=86400, alias="TASK_RESULT_EXPIRES_SECONDS")
     stuck_processing_seconds: int = Field(default=3600, alias="STUCK_PROCESSING_SECONDS")
     stale_pending_seconds: int = Field(default=900, alias="STALE_PENDING_SECONDS")
-    max_dispatch_attempts: int = Field(default=5, alias="MAX_DISPATCH_ATTEMPTS")
+    max_dispatch_attempts: int = Field(default=24, alias="MAX_DISPATCH_ATTEMPTS")
     sweep_interval_seconds: float = Field(default=3600.0, alias="SWEEP_INTERVAL_SECONDS")
     timezone: str = Field(default="Asia/Bangkok", alias="TIMEZONE")
     worker_concurrency: int = Field(default=2, alias="WORKER_CONCURRENCY")

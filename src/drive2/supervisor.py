@@ -110,7 +110,7 @@ class Supervisor:
         log.info("all processes stopped")
 
 
-def embedded_children(host: str, port: int, concurrency: int) -> list[Child]:
+def embedded_children(host: str, port: int, concurrency: int, log_level: str) -> list[Child]:
     py = sys.executable
     return [
         Child(
@@ -140,7 +140,7 @@ def embedded_children(host: str, port: int, concurrency: int) -> list[Child]:
                 "drive2.worker.celery_app",
                 "worker",
                 "--loglevel",
-                "INFO",
+                log_level,
                 "--concurrency",
                 str(concurrency),
                 "--hostname",
@@ -151,6 +151,6 @@ def embedded_children(host: str, port: int, concurrency: int) -> list[Child]:
         ),
         Child(
             "beat",
-            [py, "-m", "celery", "-A", "drive2.worker.celery_app", "beat", "--loglevel", "INFO"],
+            [py, "-m", "celery", "-A", "drive2.worker.celery_app", "beat", "--loglevel", log_level],
         ),
     ]

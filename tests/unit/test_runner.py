@@ -156,3 +156,38 @@ def test_missing_original_fails_permanently(container: Container, tmp_path: Path
     assert _runner(container, [Recorder("x")]).run(file_id) is RunOutcome.FAILED
     failed = container.repo.get_file(file_id)
     assert failed is not None and failed.error == "the stored original is missing"
+
+
+def test_passthrough_errors_reach_the_caller(container: Container, tmp_path: Path) -> None:
+    class Deadline(Exception):
+        pass
+
+    file_id = _new_file(container, tmp_path)
+    runner = PipelineRunner(
+        container.repo,
+        container.blobs,
+        [Recorder("slow", optional=True, error=Deadline())],
+        container.settings,
+        passthrough=(Deadline,),
+    )
+    with pytest.raises(Deadline):
+        runner.run(file_id)
+    [stage] = container.repo.stage_records(file_id)
+    assert stage.outcome is StageOutcome.FAILED and stage.detail == "time limit reached"
+
+
+def test_processing_keeps_tags_the_user_chose(container: Container, tmp_path: Path) -> None:
+    from drive2.adapters.ai.local import LocalAiProvider
+    from drive2.pipeline.registry import default_stages
+
+    file_id = _new_file(container, tmp_path, b"Budget budget budget meeting notes for March.")
+    runner = _runner(container, default_stages(LocalAiProvider()))
+    assert runner.run(file_id) is RunOutcome.COMPLETED
+    record = container.repo.get_file(file_id)
+    assert record is not None and "budget" in record.tags
+    container.repo.update_file(file_id, tags=["mine"])
+    assert container.repo.mark_pending_for_reprocess(file_id)
+    assert runner.run(file_id) is RunOutcome.COMPLETED
+    again = container.repo.get_file(file_id)
+    assert again is not None and again.tags == ["mine"]
+    assert again.ai is not None and "budget" in again.ai.tags

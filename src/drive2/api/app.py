@@ -20,6 +20,7 @@ from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
 
 log = logging.getLogger("drive2.api")
+API_PREFIX = "/api/v1"
 
 
 def create_app(container: Container) -> FastAPI:
@@ -57,6 +58,8 @@ def create_app(container: Container) -> FastAPI:
         response.headers["X-Request-ID"] = rid
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
+        if path != "unmatched" and request.url.path.startswith(API_PREFIX):
+            path = API_PREFIX + path
         HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         log.info(
             "request id=%s method=%s path=%s status=%s duration_ms=%.1f",
@@ -69,7 +72,7 @@ def create_app(container: Container) -> FastAPI:
         return response
 
     for router in (auth.router, users.router, files.router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app
 

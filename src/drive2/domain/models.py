@@ -97,6 +97,8 @@ class FileRecord:
     ai: AiMetadata | None
     tags: list[str] = field(default_factory=list)
     dispatch_count: int = 0
+    #: The user chose the tags; processing leaves them alone from then on.
+    tags_edited: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from drive2.pipeline.stage import Stage, StageSkipped
 from drive2.pipeline.text_normalise import excerpt
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
+from drive2.services.storage import download_file_sync
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class PipelineRunner:
     blobs: BlobStore
     stages: list[Stage]
     settings: Settings
+    #: Errors that must reach the caller untouched, such as the task's soft time limit.
+    passthrough: tuple[type[BaseException], ...] = ()
 
     def run(self, file_id: str, redelivered: bool = False) -> RunOutcome:
         record = self.repo.claim(file_id, allow_processing=redelivered)
@@ -57,7 +60,7 @@ class PipelineRunner:
         try:
             local = workdir / "original"
             try:
-                self.blobs.get_to_file(record.storage_key, local)
+                download_file_sync(self.blobs, record.storage_key, local)
             except FileNotFoundError as exc:
                 raise PermanentProcessingError("the stored original is missing") from exc
             except Exception as exc:
@@ -115,6 +118,9 @@ class PipelineRunner:
         outcome, detail = StageOutcome.DONE, None
         try:
             stage.run(ctx)
+        except self.passthrough:
+            self._record(ctx, stage.name, StageOutcome.FAILED, "time limit reached", started)
+            raise
         except StageSkipped as exc:
             outcome, detail = StageOutcome.SKIPPED, str(exc)
         except (TransientProcessingError, OperationalError, PermanentProcessingError) as exc:

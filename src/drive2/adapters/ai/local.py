@@ -15,6 +15,7 @@ from drive2.domain.models import AiMetadata
 
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n{2,}")
+_MARKUP = re.compile(r"^[\s#>*`|-]+", re.MULTILINE)
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _SAFE = re.compile(r"[^a-z0-9\u0e00-\u0e7f]+")
 STOPWORDS = frozenset(
@@ -69,7 +70,11 @@ class LocalAiProvider:
 
     @staticmethod
     def _summary(text: str, freq: Counter[str]) -> str | None:
-        sentences = [s.strip() for s in _SENTENCE.split(text[:200_000]) if len(s.strip()) > 20]
+        sentences = [
+            _MARKUP.sub("", s).strip()
+            for s in _SENTENCE.split(text[:200_000])
+            if len(_MARKUP.sub("", s).strip()) > 20
+        ]
         if not sentences:
             flat = " ".join(text.split())
             return flat[:300] or None

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 PART_SIZE = 8 * 1024 * 1024  # S3 wants parts of at least 5 MiB, except the last
 
 
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}
+
+
 class S3BlobWriter:
     def __init__(self, client: S3Client, bucket: str, key: str) -> None:
         self._client = client
@@ -144,7 +148,7 @@ class S3BlobStore:
         try:
             self.client.download_file(self.bucket, validate_key(key), str(destination))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+            if _missing(exc):
                 raise FileNotFoundError(key) from exc
             raise
 
@@ -158,22 +162,28 @@ class S3BlobStore:
         try:
             obj = self.client.get_object(**args)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+            if _missing(exc):
                 raise FileNotFoundError(key) from exc
             raise
         body = obj["Body"]
         return iter(lambda: body.read(chunk_size), b"")
 
     def size(self, key: str) -> int:
-        return int(
-            self.client.head_object(Bucket=self.bucket, Key=validate_key(key))["ContentLength"]
-        )
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=validate_key(key))
+        except ClientError as exc:
+            if _missing(exc):
+                raise FileNotFoundError(key) from exc
+            raise
+        return int(head["ContentLength"])
 
     def exists(self, key: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=validate_key(key))
-        except ClientError:
-            return False
+        except ClientError as exc:
+            if _missing(exc):
+                return False
+            raise  # a 403 or a 500 is not "missing"
         return True
 
     def delete(self, key: str) -> None:

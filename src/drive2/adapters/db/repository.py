@@ -68,6 +68,7 @@ def _file(row: FileRow, tags: list[str]) -> FileRecord:
         ai=AiMetadata.from_dict(row.ai_json),
         tags=tags,
         dispatch_count=row.dispatch_count,
+        tags_edited=row.tags_edited,
     )
 
 
@@ -94,7 +95,7 @@ class SqlRepository:
             with self._session() as s:
                 s.add(row)
         except IntegrityError as exc:
-            raise EmailTakenError(email) from exc
+            raise EmailTakenError(f"an account with {email} already exists") from exc
         return _user(row)
 
     def get_user(self, user_id: str) -> User | None:
@@ -153,6 +154,7 @@ class SqlRepository:
             progress=0,
             stage="queued",
             attempts=0,
+            tags_edited=False,
             dispatch_count=0,
             uploaded_at=now,
             updated_at=now,
@@ -227,6 +229,8 @@ class SqlRepository:
             values: dict[str, Any] = {"updated_at": utcnow()}
             if filename is not None:
                 values["filename"] = filename
+            if tags is not None:
+                values["tags_edited"] = True
             s.execute(update(FileRow).where(FileRow.id == file_id).values(**values))
             if tags is not None:
                 self._replace_tags(s, file_id, tags)
@@ -356,7 +360,8 @@ class SqlRepository:
             )
             if not _rowcount(done):
                 return False
-            self._replace_tags(s, file_id, result.tags)
+            if not s.scalar(select(FileRow.tags_edited).where(FileRow.id == file_id)):
+                self._replace_tags(s, file_id, result.tags)
             return True
 
     def fail(self, file_id: str, attempt: int | None, error: str) -> bool:

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(64), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("tags_edited", sa.Boolean(), nullable=False),
         sa.Column("dispatch_count", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("uploaded_at", UTCDateTime(), nullable=False),

@@ -18,4 +18,5 @@ class AiAnalysisStage:
 
     def run(self, ctx: ProcessingContext) -> None:
         ctx.ai = self.provider.analyse(ctx.text, ctx.file.filename, ctx.metadata)
-        ctx.tags = list(dict.fromkeys([*ctx.tags, *ctx.ai.tags]))
+        if not ctx.file.tags_edited:
+            ctx.tags = list(dict.fromkeys(ctx.ai.tags))
