@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DATA_DIR ?= drive2-data
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install system-deps run test lint unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP)  ## create .venv and install Drive2 with its test tools
+system-deps:  ## tesseract (eng+tha), poppler, ffmpeg and fonts, installed when missing
+	@bash scripts/install-system-deps.sh
+
+install: system-deps $(STAMP)  ## create .venv and install Drive2 with its test tools
 
 run: install  ## start Drive2 in embedded mode (API + worker + beat) and print the URL
 	$(BIN)/drive2 serve --data-dir $(DATA_DIR)

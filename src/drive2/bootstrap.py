@@ -100,7 +100,7 @@ class Container:
         return PipelineRunner(
             self.repo,
             self.blobs,
-            default_stages(self.ai),
+            default_stages(self.ai, self.blobs),
             self.settings,
             passthrough=(SoftTimeLimitExceeded,),
         )

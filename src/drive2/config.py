@@ -62,6 +62,27 @@ class Settings(BaseSettings):
     text_excerpt_chars: int = Field(default=500, alias="TEXT_EXCERPT_CHARS")
     pdf_max_pages: int = Field(default=2000, alias="PDF_MAX_PAGES")
 
+    # --- OCR (tesseract) ---------------------------------------------------------------------
+    ocr_enabled: bool = Field(default=True, alias="OCR_ENABLED")
+    ocr_languages: str = Field(default="eng+tha", alias="OCR_LANGUAGES")
+    ocr_dpi: int = Field(default=200, alias="OCR_DPI")
+    ocr_max_pages: int = Field(default=50, alias="OCR_MAX_PAGES")
+    ocr_page_timeout_seconds: float = Field(default=60.0, alias="OCR_PAGE_TIMEOUT_SECONDS")
+    tesseract_cmd: str = Field(default="tesseract", alias="TESSERACT_CMD")
+
+    # --- media tools, thumbnails and reader safety ------------------------------------------
+    ffmpeg_cmd: str = Field(default="ffmpeg", alias="FFMPEG_CMD")
+    ffprobe_cmd: str = Field(default="ffprobe", alias="FFPROBE_CMD")
+    pdftoppm_cmd: str = Field(default="pdftoppm", alias="PDFTOPPM_CMD")
+    tool_timeout_seconds: float = Field(default=60.0, alias="TOOL_TIMEOUT_SECONDS")
+    thumbnail_size: int = Field(default=300, alias="THUMBNAIL_SIZE")
+    thumbnail_quality: int = Field(default=85, alias="THUMBNAIL_QUALITY")
+    image_max_pixels: int = Field(default=100_000_000, alias="IMAGE_MAX_PIXELS")
+    office_max_uncompressed_bytes: int = Field(
+        default=256 * 1024 * 1024, alias="OFFICE_MAX_UNCOMPRESSED_BYTES"
+    )
+    office_max_compression_ratio: int = Field(default=100, alias="OFFICE_MAX_COMPRESSION_RATIO")
+
     # --- logging -------------------------------------------------------------------------
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_json: bool = Field(default=False, alias="LOG_JSON")

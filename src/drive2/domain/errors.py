@@ -45,3 +45,12 @@ class PermanentProcessingError(ProcessingError):
 
 class TransientProcessingError(ProcessingError):
     """Retrying later may help: a timeout, a quota, a hiccup of a service."""
+
+
+class EncryptedContentError(PermanentProcessingError):
+    """The content is protected by a password Drive2 does not have."""
+
+
+class UnsafeContentError(PermanentProcessingError):
+    """Content built to exhaust the reader (a decompression bomb, a zip bomb). It fails the file
+    even when raised by an optional stage."""

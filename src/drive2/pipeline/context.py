@@ -19,6 +19,8 @@ class ProcessingContext:
     settings: Settings
     content_type: str = "application/octet-stream"
     text: str = ""
+    #: Text per page for paged documents (PDF); OCR fills the pages that have none.
+    page_texts: list[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     ai: AiMetadata | None = None
     thumbnail_key: str | None = None

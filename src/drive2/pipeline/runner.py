@@ -19,7 +19,11 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from drive2.config import Settings
-from drive2.domain.errors import PermanentProcessingError, TransientProcessingError
+from drive2.domain.errors import (
+    PermanentProcessingError,
+    TransientProcessingError,
+    UnsafeContentError,
+)
 from drive2.domain.models import ProcessingResult, StageOutcome, StageRecord
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.stage import Stage, StageSkipped
@@ -124,7 +128,11 @@ class PipelineRunner:
         except StageSkipped as exc:
             outcome, detail = StageOutcome.SKIPPED, str(exc)
         except (TransientProcessingError, OperationalError, PermanentProcessingError) as exc:
-            if stage.optional and isinstance(exc, PermanentProcessingError):
+            if (
+                stage.optional
+                and isinstance(exc, PermanentProcessingError)
+                and not isinstance(exc, UnsafeContentError)
+            ):
                 outcome, detail = StageOutcome.SKIPPED, str(exc)
             else:
                 self._record(ctx, stage.name, StageOutcome.FAILED, str(exc), started)

@@ -86,7 +86,8 @@ class FileRow(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     checksum_sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(512))
-    thumbnail_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # The column keeps the seed's name; it holds an object key in the store.
+    thumbnail_key: Mapped[str | None] = mapped_column("thumbnail_path", String(512), nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("checksum_sha256", sa.String(64), nullable=False),
         sa.Column("storage_key", sa.String(512), nullable=False),
-        sa.Column("thumbnail_key", sa.String(512), nullable=True),
+        sa.Column("thumbnail_path", sa.String(512), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(64), nullable=True),

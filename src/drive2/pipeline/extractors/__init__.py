@@ -15,6 +15,8 @@ class ExtractedText:
     text: str
     extractor: str
     details: dict[str, Any]
+    #: Per-page text for paged documents, so OCR can fill only the pages without text.
+    pages: list[str] | None = None
 
 
 class Extractor(Protocol):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from drive2.domain.errors import PermanentProcessingError
+from drive2.domain.errors import EncryptedContentError, PermanentProcessingError
 from drive2.pipeline.extractors import ExtractedText
 
 _EOF_WINDOW = 2048
@@ -31,7 +31,9 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
-            raise PermanentProcessingError("the PDF is encrypted with a password") from exc
+            raise EncryptedContentError(
+                "the PDF is encrypted with a password, so its text cannot be read"
+            ) from exc
         raise PermanentProcessingError(f"the PDF cannot be read: {message}") from exc
 
 
@@ -68,6 +70,7 @@ class PdfTextExtractor:
             pdf.close()
         return ExtractedText(
             text="\n\n".join(parts),
+            pages=parts,
             extractor=self.name,
             details={
                 "pages": pages,

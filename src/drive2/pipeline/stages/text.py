@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from drive2.domain.errors import EncryptedContentError
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.extractors import find_extractor
+from drive2.pipeline.stage import StageSkipped
 from drive2.pipeline.text_normalise import cap, normalise
+
+
+def set_text(ctx: ProcessingContext, raw: str) -> bool:
+    """Normalise and cap raw text into ctx.text; True when the cap cut it."""
+    ctx.text, truncated = cap(normalise(raw), ctx.settings.text_max_chars)
+    return truncated
 
 
 class ExtractTextStage:
@@ -18,12 +26,16 @@ class ExtractTextStage:
         extractor = find_extractor(ctx.content_type, ctx.settings.pdf_max_pages)
         assert extractor is not None
         limit = ctx.settings.text_max_chars
-        extracted = extractor.extract(ctx.path, limit)
-        text, truncated = cap(normalise(extracted.text), limit)
-        ctx.text = text
+        try:
+            extracted = extractor.extract(ctx.path, limit)
+        except EncryptedContentError as exc:
+            ctx.metadata["encrypted"] = True
+            raise StageSkipped(str(exc)) from exc
+        truncated = set_text(ctx, extracted.text)
+        ctx.page_texts = extracted.pages
         ctx.metadata["text"] = {
             "extractor": extracted.extractor,
-            "chars": len(text),
+            "chars": len(ctx.text),
             "truncated": truncated,
             "max_chars": limit,
             **extracted.details,
