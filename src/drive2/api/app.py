@@ -26,6 +26,7 @@ API_PREFIX = "/api/v1"
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.queue.check  # noqa: B018 - builds the Celery producer now, not in the first upload
         yield
         container.close()
 

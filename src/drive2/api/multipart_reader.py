@@ -62,7 +62,8 @@ class _Collector:
         )
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        self.events.append(UploadEvent(kind="data", data=bytes(data[start:end])))
+        # A view, not a copy: the chunk is immutable bytes and outlives the event.
+        self.events.append(UploadEvent(kind="data", data=memoryview(data)[start:end]))
 
     def on_part_end(self) -> None:
         self.events.append(UploadEvent(kind="end"))

@@ -40,7 +40,7 @@ class UploadEvent:
     kind: str  # "start" | "data" | "end"
     field: str | None = None
     filename: str | None = None
-    data: bytes = b""
+    data: bytes | memoryview = b""
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,10 @@ class _StreamingObject:
         self.sha256 = hashlib.sha256()
         self.size = 0
         self.head = bytearray()
-        self._pending: list[bytes] = []
+        self._pending: list[bytes | memoryview] = []
         self._pending_bytes = 0
 
-    async def add(self, data: bytes) -> None:
+    async def add(self, data: bytes | memoryview) -> None:
         if not data:
             return
         self.size += len(data)
@@ -100,20 +100,25 @@ class UploadService:
         used = await anyio.to_thread.run_sync(self.repo.storage_used_bytes, user.id)
         return max(0, user.storage_quota_bytes - used)
 
-    async def precheck(self, user: User, declared_length: int | None) -> None:
-        """Refuse before reading a byte when the declared size cannot fit."""
-        if declared_length is None:
-            return
-        if declared_length > self.settings.max_upload_bytes + 64 * 1024:
+    async def precheck(self, user: User, declared_length: int | None) -> int:
+        """Refuse before reading a byte when the declared size cannot fit; return the quota
+        left, for receive()."""
+        if declared_length is not None and declared_length > self.settings.max_upload_bytes + 65536:
             raise PayloadTooLargeError(self._size_message())
-        if declared_length > await self._remaining_quota(user) + 64 * 1024:
+        remaining = await self._remaining_quota(user)
+        if declared_length is not None and declared_length > remaining + 64 * 1024:
             raise PayloadTooLargeError("this upload would exceed your storage quota")
+        return remaining
 
     def _size_message(self) -> str:
         return f"file is larger than the upload limit of {self.settings.max_upload_bytes} bytes"
 
-    async def receive(self, user: User, events: AsyncIterator[UploadEvent]) -> UploadOutcome:
-        remaining = await self._remaining_quota(user)
+    async def receive(
+        self, user: User, events: AsyncIterator[UploadEvent], remaining_quota: int | None = None
+    ) -> UploadOutcome:
+        remaining = (
+            remaining_quota if remaining_quota is not None else await self._remaining_quota(user)
+        )
         limit = min(self.settings.max_upload_bytes, remaining)
         message = (
             self._size_message()

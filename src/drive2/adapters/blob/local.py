@@ -32,6 +32,14 @@ class LocalBlobWriter:
         self._fh = None
         self._final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self._tmp, self._final)
+        if self._fsync:
+            # The rename itself must survive a power loss, or a committed row could point at
+            # an object that is not there.
+            dir_fd = os.open(self._final.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
 
     def abort(self) -> None:
         if self._fh is not None:

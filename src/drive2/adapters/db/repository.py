@@ -6,6 +6,7 @@ late or duplicate task delivery can never overwrite what a newer run wrote.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,10 +77,19 @@ class SqlRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler backs off in growing sleeps;
+        # threads of one process queue on a lock instead, which keeps the tail short.
+        self._lock: threading.Lock | None = (
+            threading.Lock() if engine.dialect.name == "sqlite" else None
+        )
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+        if self._lock is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self._lock, self._sessions() as session, session.begin():
             yield session
 
     # --- users ---------------------------------------------------------------------------

@@ -42,9 +42,9 @@ async def upload(
     content_length: Annotated[str | None, Header()] = None,
 ) -> Response:
     declared = int(content_length) if content_length and content_length.isdigit() else None
-    await c.uploads.precheck(user, declared)
+    remaining = await c.uploads.precheck(user, declared)
     events = read_multipart(request.headers.get("content-type"), request.stream())
-    outcome = await c.uploads.receive(user, events)
+    outcome = await c.uploads.receive(user, events, remaining)
     UPLOADS.labels("duplicate" if outcome.duplicate else "accepted").inc()
     if not outcome.duplicate:
         UPLOAD_BYTES.inc(outcome.file.size_bytes)
