@@ -104,9 +104,22 @@ def run_pipeline(container: Any, corpus: list[CorpusFile]) -> dict[str, Any]:
     return {"total_s": total, "files": per_file, "stage_ms": dict(stage_ms)}
 
 
-def _tesseract(path: Path, langs: str) -> None:
+def _tesseract(path: Path, langs: str, dpi: int | None = None) -> None:
+    # The stage's own arguments, so both sides do the same work.
+    extra = ["--dpi", str(dpi)] if dpi else []
     subprocess.run(
-        ["tesseract", str(path), "stdout", "-l", langs],
+        [
+            "tesseract",
+            str(path),
+            "stdout",
+            "-l",
+            langs,
+            "--psm",
+            "3",
+            "-c",
+            "preserve_interword_spaces=1",
+            *extra,
+        ],
         check=True,
         capture_output=True,
         env={**os.environ, "OMP_THREAD_LIMIT": "1"},
@@ -138,7 +151,7 @@ def raw_tools(item: CorpusFile, work: Path, settings: Any) -> None:
             if kind == "pdf-scan" and not texts[-1].strip():
                 png = work / f"page{index}.png"
                 page.render(scale=settings.ocr_dpi / 72).to_pil().convert("L").save(png)
-                _tesseract(png, settings.ocr_languages)
+                _tesseract(png, settings.ocr_languages, settings.ocr_dpi)
             textpage.close()
             page.close()
         _thumb(pdf[0].render(scale=600 / max(pdf[0].get_size())).to_pil(), work / "t.jpg")

@@ -23,6 +23,7 @@ from drive2.services.auth import AuthService
 from drive2.services.files import FileService
 from drive2.services.health import HealthService
 from drive2.services.sweeper import Sweeper
+from drive2.services.thumbnails import ThumbnailService
 from drive2.services.upload import UploadService
 from drive2.services.users import UserService
 
@@ -92,6 +93,10 @@ class Container:
     @cached_property
     def sweeper(self) -> Sweeper:
         return Sweeper(self.repo, self.queue, self.settings)
+
+    @cached_property
+    def thumbnails(self) -> ThumbnailService:
+        return ThumbnailService(self.repo, self.blobs, self.settings)
 
     @cached_property
     def runner(self) -> PipelineRunner:

@@ -83,11 +83,12 @@ def test_a_real_worker_processes_every_kind_of_text(
             assert status["progress"] == 100
             assert status["attempts"] == 1
             assert status["error"] is None
-            assert [s["name"] for s in status["stages"]] == [
-                "detect_type",
-                "extract_text",
-                "ai_analysis",
-            ]
+            expected_stages = (
+                ["detect_type", "metadata", "extract_text", "thumbnail", "ai_analysis"]
+                if name.endswith(".pdf")
+                else ["detect_type", "extract_text", "ai_analysis"]
+            )
+            assert [s["name"] for s in status["stages"]] == expected_stages
             text = client.get(f"/api/v1/files/{ids[name]}/text", headers=headers).text
             assert expected in text, (name, text)
             f = client.get(f"/api/v1/files/{ids[name]}", headers=headers).json()

@@ -51,6 +51,10 @@ class EncryptedContentError(PermanentProcessingError):
     """The content is protected by a password Drive2 does not have."""
 
 
+class UnsupportedContentError(PermanentProcessingError):
+    """A format Drive2 recognises but cannot read inside (yet)."""
+
+
 class UnsafeContentError(PermanentProcessingError):
     """Content built to exhaust the reader (a decompression bomb, a zip bomb). It fails the file
     even when raised by an optional stage."""

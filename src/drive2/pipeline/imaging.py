@@ -25,7 +25,8 @@ def _register_heif() -> None:
 def open_image(path: Path, max_pixels: int) -> Image.Image:
     """Open (not decode) an image; raise UnsafeContentError for declared sizes over the limit."""
     _register_heif()
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow checks it inside open(); restored below
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -41,6 +42,8 @@ def open_image(path: Path, max_pixels: int) -> Image.Image:
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise PermanentProcessingError(f"the image cannot be read: {exc}") from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
     if width * height > max_pixels:
         image.close()
         raise UnsafeContentError(

@@ -19,6 +19,6 @@ def default_stages(ai: AiProvider, blobs: BlobStore | None = None) -> list[Stage
         MetadataStage(),
         ExtractTextStage(),
         OcrStage(),
-        ThumbnailStage(),
+        ThumbnailStage(blobs),
         AiAnalysisStage(ai),
     ]

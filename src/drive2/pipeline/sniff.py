@@ -14,6 +14,7 @@ import filetype
 SNIFF_BYTES = 8192
 
 EMPTY = "application/x-empty"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OCTET = "application/octet-stream"
 
 _ODF_TYPES = {
@@ -63,12 +64,13 @@ def _text_subtype(head: bytes, name_hint: str) -> str:
     sample = head.decode(encoding, errors="ignore").encode("utf-8") if encoding else head
     stripped = sample.lstrip()
     lower_name = name_hint.lower()
+    # Mail first: an HTML-only message is still a message.
+    if _EMAIL_HEADER.match(stripped) and b"\n\n" in sample.replace(b"\r\n", b"\n"):
+        return "message/rfc822"
     if _HTML.search(stripped[:2048]):
         return "text/html"
     if stripped[:1] in (b"{", b"[") and _plausible_json(stripped):
         return "application/json"
-    if _EMAIL_HEADER.match(stripped) and b"\n\n" in sample.replace(b"\r\n", b"\n"):
-        return "message/rfc822"
     if lower_name.endswith((".csv", ".tsv")):
         return "text/csv"
     if lower_name.endswith((".md", ".markdown")):
@@ -115,6 +117,9 @@ def detect_mime(head: bytes, path: Path | None = None, name_hint: str = "") -> s
     if head.startswith(b"{\\rtf"):
         return "application/rtf"
     kind = filetype.guess(head)
+    if kind is None and head.startswith(OLE_MAGIC):
+        # filetype knows only some OLE layouts; an encrypted OOXML file is one it misses.
+        return "application/x-ole-storage"
     if kind is not None:
         if kind.mime == "application/zip" and path is not None:
             return _zip_subtype(path)

@@ -65,6 +65,12 @@ def run_tool(
         raise ToolTimeoutError(
             f"{argv[0]} did not finish within {timeout:g} s and was stopped"
         ) from None
+    except BaseException:
+        # A soft time limit or Ctrl-C while waiting: the tool must not run on alone.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     if proc.returncode not in ok_codes:
         message = err.decode("utf-8", "replace").strip().splitlines()
         tail = message[-1] if message else f"exit code {proc.returncode}"

@@ -18,8 +18,11 @@ from drive2.worker import signals  # noqa: F401 - connects the logging signal ha
 from drive2.worker.celery_app import app
 from drive2.worker.runtime import container
 from drive2.worker.task_names import (
+    BATCH_GENERATE_THUMBNAILS,
     CLEANUP_OLD_TASKS,
     GENERATE_AI_METADATA,
+    GENERATE_PDF_THUMBNAIL,
+    GENERATE_THUMBNAIL,
     PROCESS_UPLOADED_FILE,
     REPROCESS_FILE,
 )
@@ -62,6 +65,36 @@ def reprocess_file(self: Task, file_id: str, user_id: str) -> str:
 def generate_ai_metadata(file_id: str, text_content: str, filename: str) -> dict[str, Any]:
     """Analyse text on demand (the pipeline runs the same provider as its AI stage)."""
     return container().ai.analyse(text_content, filename, {}).as_dict()
+
+
+def _thumbnail(task: Task, file_id: str, require_type: str | None = None) -> str | None:
+    c = container()
+    try:
+        return c.thumbnails.regenerate(file_id, require_type)
+    except TransientProcessingError as exc:
+        raise task.retry(
+            exc=exc,
+            countdown=c.settings.task_retry_delay_seconds,
+            max_retries=c.settings.task_max_retries,
+        ) from exc
+
+
+@app.task(bind=True, name=GENERATE_THUMBNAIL)
+def generate_thumbnail(self: Task, file_id: str) -> str | None:
+    """(Re)make one file's thumbnail; its object key, or None when the type has none."""
+    return _thumbnail(self, file_id)
+
+
+@app.task(bind=True, name=GENERATE_PDF_THUMBNAIL)
+def generate_pdf_thumbnail(self: Task, file_id: str) -> str | None:
+    """The same for a file that must be a PDF (anything else is an error)."""
+    return _thumbnail(self, file_id, require_type="application/pdf")
+
+
+@app.task(name=BATCH_GENERATE_THUMBNAILS)
+def batch_generate_thumbnails(file_ids: list[str]) -> dict[str, int]:
+    """Counts: {"generated", "no_thumbnail", "failed"}."""
+    return container().thumbnails.regenerate_many(file_ids)
 
 
 @app.task(name=CLEANUP_OLD_TASKS)

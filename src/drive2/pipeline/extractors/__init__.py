@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from drive2.pipeline.extractors.ziplimits import ZipLimits
 
 
 @dataclass
@@ -26,14 +29,24 @@ class Extractor(Protocol):
     def extract(self, path: Path, max_chars: int) -> ExtractedText: ...
 
 
-def find_extractor(mime: str, pdf_max_pages: int = 2000) -> Extractor | None:
+def find_extractor(
+    mime: str, pdf_max_pages: int = 2000, zip_limits: ZipLimits | None = None
+) -> Extractor | None:
+    """The extractor for a sniffed MIME type. zip_limits bound office archives; without them
+    the limits of the process's settings (OFFICE_MAX_*) apply."""
+    from drive2.pipeline.extractors.email import EmailExtractor
     from drive2.pipeline.extractors.html import HtmlExtractor
+    from drive2.pipeline.extractors.office import OfficeExtractor
     from drive2.pipeline.extractors.pdf import PdfTextExtractor
     from drive2.pipeline.extractors.plain import PlainTextExtractor
+    from drive2.pipeline.extractors.rtf import RtfExtractor
     from drive2.pipeline.extractors.structured import CsvExtractor, JsonExtractor
 
     extractors: list[Extractor] = [
         PdfTextExtractor(max_pages=pdf_max_pages),
+        OfficeExtractor(limits=zip_limits),
+        RtfExtractor(),
+        EmailExtractor(),
         HtmlExtractor(),
         CsvExtractor(),
         JsonExtractor(),

@@ -67,17 +67,21 @@ class _VisibleText(HTMLParser):
             self.parts.append(data)
 
 
+def visible_text(markup: str) -> tuple[str, str]:
+    """The title and the visible body text of an HTML page (also used for HTML mail)."""
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    return " ".join("".join(parser.title).split()), "".join(parser.parts)
+
+
 class HtmlExtractor:
     name = "html"
     mime_types = frozenset({"text/html", "application/xhtml+xml"})
 
     def extract(self, path: Path, max_chars: int) -> ExtractedText:
         markup, encoding = decode_bytes(read_limited(path, max_chars))
-        parser = _VisibleText()
-        parser.feed(markup)
-        parser.close()
-        title = " ".join("".join(parser.title).split())
-        body = "".join(parser.parts)
+        title, body = visible_text(markup)
         text = f"{title}\n\n{body}" if title else body
         details = {"encoding": encoding}
         if title:

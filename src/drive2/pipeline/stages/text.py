@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from drive2.domain.errors import EncryptedContentError
+from drive2.domain.errors import EncryptedContentError, UnsupportedContentError
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.extractors import find_extractor
+from drive2.pipeline.extractors.ziplimits import ZipLimits
 from drive2.pipeline.stage import StageSkipped
 from drive2.pipeline.text_normalise import cap, normalise
 
@@ -23,13 +24,18 @@ class ExtractTextStage:
         return find_extractor(ctx.content_type) is not None
 
     def run(self, ctx: ProcessingContext) -> None:
-        extractor = find_extractor(ctx.content_type, ctx.settings.pdf_max_pages)
+        extractor = find_extractor(
+            ctx.content_type, ctx.settings.pdf_max_pages, ZipLimits.from_settings(ctx.settings)
+        )
         assert extractor is not None
         limit = ctx.settings.text_max_chars
         try:
             extracted = extractor.extract(ctx.path, limit)
         except EncryptedContentError as exc:
             ctx.metadata["encrypted"] = True
+            raise StageSkipped(str(exc)) from exc
+        except UnsupportedContentError as exc:
+            # The file is fine; Drive2 cannot read inside it yet. It is kept, not failed.
             raise StageSkipped(str(exc)) from exc
         truncated = set_text(ctx, extracted.text)
         ctx.page_texts = extracted.pages
