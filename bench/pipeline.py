@@ -228,9 +228,14 @@ def run_celery(data_dir: Path, corpus: list[CorpusFile]) -> dict[str, Any]:
         "DRIVE2_DATA_DIR": str(data_dir),
         "JWT_SECRET": "bench-" + "b" * 40,
         "STORAGE_FSYNC": "false",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # the worker says "ready" at INFO
     }
-    container = build_container(_settings(data_dir))
+    from drive2.adapters.db.migrate import upgrade
+
+    settings = _settings(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    container = build_container(settings)
     user = container.auth.register(f"celery-{uuid.uuid4().hex[:6]}@example.com", "benchpassword")
     log = open(data_dir / "worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
@@ -256,7 +261,8 @@ def run_celery(data_dir: Path, corpus: list[CorpusFile]) -> dict[str, Any]:
         deadline = time.monotonic() + 90
         while b" ready." not in (data_dir / "worker.log").read_bytes():
             if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("worker did not start")
+                tail = (data_dir / "worker.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"worker did not start:\n{tail}")
             time.sleep(0.2)
         started = time.perf_counter()
         ids = []
