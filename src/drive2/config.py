@@ -83,6 +83,30 @@ class Settings(BaseSettings):
     )
     office_max_compression_ratio: int = Field(default=100, alias="OFFICE_MAX_COMPRESSION_RATIO")
 
+    # --- AI providers (DESIGN.md: Gemini, then Ollama, then local) --------------------------
+    ai_providers: str = Field(default="gemini,ollama,local", alias="AI_PROVIDERS")
+    ai_request_timeout_seconds: float = Field(default=60.0, alias="AI_REQUEST_TIMEOUT_SECONDS")
+    ai_breaker_cooldown_seconds: float = Field(default=300.0, alias="AI_BREAKER_COOLDOWN_SECONDS")
+    ai_max_input_chars: int = Field(default=24_000, alias="AI_MAX_INPUT_CHARS")
+    gemini_api_key: str | None = Field(default=None, alias="GEMINI_API_KEY")
+    gemini_model: str = Field(default="gemini-2.5-flash", alias="GEMINI_MODEL")
+    gemini_base_url: str | None = Field(default=None, alias="GEMINI_BASE_URL")
+    gemini_rpm: int = Field(default=10, alias="GEMINI_RPM")
+    gemini_daily_quota: int = Field(default=250, alias="GEMINI_DAILY_QUOTA")
+    ollama_url: str | None = Field(default=None, alias="OLLAMA_URL")
+    ollama_model: str = Field(default="llama3.2", alias="OLLAMA_MODEL")
+    ollama_rpm: int = Field(default=60, alias="OLLAMA_RPM")
+    ollama_daily_quota: int = Field(default=0, alias="OLLAMA_DAILY_QUOTA")  # 0: unlimited
+    ai_rerun_interval_seconds: float = Field(default=3600.0, alias="AI_RERUN_INTERVAL_SECONDS")
+
+    # --- embeddings and search ---------------------------------------------------------------
+    embedding_model_path: str | None = Field(default=None, alias="EMBEDDING_MODEL_PATH")
+    embedding_batch_size: int = Field(default=32, alias="EMBEDDING_BATCH_SIZE")
+    chunk_tokens: int = Field(default=256, alias="CHUNK_TOKENS")
+    chunk_overlap_tokens: int = Field(default=32, alias="CHUNK_OVERLAP_TOKENS")
+    max_chunks_per_file: int = Field(default=2000, alias="MAX_CHUNKS_PER_FILE")
+    search_default_limit: int = Field(default=20, alias="SEARCH_DEFAULT_LIMIT")
+
     # --- logging -------------------------------------------------------------------------
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_json: bool = Field(default=False, alias="LOG_JSON")

@@ -15,7 +15,7 @@ from drive2.adapters.db.migrate import downgrade, upgrade
 from drive2.adapters.db.tables import Base
 from tests.support.services import fresh_postgres_database
 
-TABLES = {"users", "files", "file_tags", "file_stages"}
+TABLES = {"users", "files", "file_tags", "file_stages", "ai_usage"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

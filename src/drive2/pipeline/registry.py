@@ -5,6 +5,7 @@ from __future__ import annotations
 from drive2.pipeline.stage import Stage
 from drive2.pipeline.stages.ai import AiAnalysisStage
 from drive2.pipeline.stages.detect import DetectTypeStage
+from drive2.pipeline.stages.embed import EmbedStage
 from drive2.pipeline.stages.metadata import MetadataStage
 from drive2.pipeline.stages.ocr import OcrStage
 from drive2.pipeline.stages.text import ExtractTextStage
@@ -21,4 +22,5 @@ def default_stages(ai: AiProvider, blobs: BlobStore | None = None) -> list[Stage
         OcrStage(),
         ThumbnailStage(blobs),
         AiAnalysisStage(ai),
+        EmbedStage(),
     ]

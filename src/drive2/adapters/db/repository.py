@@ -363,6 +363,7 @@ class SqlRepository:
                     text_excerpt=result.text_excerpt,
                     metadata_json=result.metadata,
                     ai_json=result.ai.as_dict() if result.ai else None,
+                    ai_provider=result.ai.provider if result.ai else None,
                     thumbnail_key=result.thumbnail_key,
                     processed_at=now,
                     updated_at=now,

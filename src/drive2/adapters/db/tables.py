@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -103,6 +104,8 @@ class FileRow(Base):
     text_excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
     metadata_json: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ai_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: Who wrote ai_json, as a column so the re-run job can find fallback results fast.
+    ai_provider: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
 class FileTagRow(Base):
@@ -128,3 +131,17 @@ class FileStageRow(Base):
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AiUsageRow(Base):
+    """Per provider: a token bucket, today's count and the breaker, shared by every worker
+    of the embedded deployment (the server deployment keeps the same in Redis)."""
+
+    __tablename__ = "ai_usage"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[float] = mapped_column(Float)
+    day: Mapped[str] = mapped_column(String(10))
+    used_today: Mapped[int] = mapped_column(Integer)
+    breaker_until: Mapped[float] = mapped_column(Float)

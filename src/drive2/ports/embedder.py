@@ -1,0 +1,24 @@
+"""Turns text into vectors for semantic search."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+
+class Embedder(Protocol):
+    #: Names the vector space: vectors of two models never share a collection.
+    model_name: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """One L2-normalised row per text."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def split_tokens(self, text: str, max_tokens: int, overlap: int) -> list[str]:
+        """Cut text into pieces of at most max_tokens model tokens, overlapping by overlap."""
+        ...
