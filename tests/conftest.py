@@ -26,6 +26,11 @@ for _name in (
     "QDRANT_URL",
     "DRIVE2_DATA_DIR",
     "JWT_SECRET",
+    "GEMINI_API_KEY",
+    "GEMINI_BASE_URL",
+    "OLLAMA_URL",
+    "AI_PROVIDERS",
+    "EMBEDDING_MODEL_PATH",
 ):
     os.environ.pop(_name, None)
 

@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     # --- embeddings and search ---------------------------------------------------------------
     embedding_model_path: str | None = Field(default=None, alias="EMBEDDING_MODEL_PATH")
     embedding_batch_size: int = Field(default=32, alias="EMBEDDING_BATCH_SIZE")
+    torch_threads: int = Field(default=1, alias="TORCH_THREADS")
     chunk_tokens: int = Field(default=256, alias="CHUNK_TOKENS")
     chunk_overlap_tokens: int = Field(default=32, alias="CHUNK_OVERLAP_TOKENS")
     max_chunks_per_file: int = Field(default=2000, alias="MAX_CHUNKS_PER_FILE")

@@ -287,7 +287,7 @@ def test_health_readiness_metrics_and_docs(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
     parts = ready.json()["parts"]
-    assert set(parts) == {"database", "object_store", "broker"}
+    assert set(parts) == {"database", "object_store", "broker", "vector_index"}
     assert all(p["ok"] and p["latency_ms"] >= 0 for p in parts.values())
     client.get("/healthz")
     metrics = client.get("/metrics").text

@@ -84,9 +84,9 @@ def test_a_real_worker_processes_every_kind_of_text(
             assert status["attempts"] == 1
             assert status["error"] is None
             expected_stages = (
-                ["detect_type", "metadata", "extract_text", "thumbnail", "ai_analysis"]
+                ["detect_type", "metadata", "extract_text", "thumbnail", "ai_analysis", "embed"]
                 if name.endswith(".pdf")
-                else ["detect_type", "extract_text", "ai_analysis"]
+                else ["detect_type", "extract_text", "ai_analysis", "embed"]
             )
             assert [s["name"] for s in status["stages"]] == expected_stages
             text = client.get(f"/api/v1/files/{ids[name]}/text", headers=headers).text
@@ -143,7 +143,9 @@ def test_reprocess_runs_the_pipeline_again_idempotently(
         assert second["attempts"] == 2
         after = client.get(f"/api/v1/files/{fid}", headers=headers).json()
         assert after["tags"] == tags_before  # one set of results, not two
-        assert len(container.repo.stage_records(fid)) == 3
+        assert len(container.repo.stage_records(fid)) == 4  # one record per stage, not two
+        emb = container.embedder
+        assert container.vectors.count(emb.model_name, emb.dimension, file_id=fid) == 1
     container.close()
 
 

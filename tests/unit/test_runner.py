@@ -179,9 +179,10 @@ def test_passthrough_errors_reach_the_caller(container: Container, tmp_path: Pat
 def test_processing_keeps_tags_the_user_chose(container: Container, tmp_path: Path) -> None:
     from drive2.adapters.ai.local import LocalAiProvider
     from drive2.pipeline.registry import default_stages
+    from tests.unit.test_local_ai import packaged_embedder
 
     file_id = _new_file(container, tmp_path, b"Budget budget budget meeting notes for March.")
-    runner = _runner(container, default_stages(LocalAiProvider()))
+    runner = _runner(container, default_stages(LocalAiProvider(packaged_embedder())))
     assert runner.run(file_id) is RunOutcome.COMPLETED
     record = container.repo.get_file(file_id)
     assert record is not None and "budget" in record.tags

@@ -135,3 +135,17 @@ class ReprocessOut(BaseModel):
 class FilePatchIn(BaseModel):
     filename: str | None = Field(default=None, min_length=1, max_length=1024)
     tags: list[str] | None = Field(default=None, max_length=64)
+
+
+class SearchItemOut(BaseModel):
+    file_id: str
+    filename: str
+    score: float
+    snippet: str
+    # Additive to DESIGN.md section 4: enough to show a result without a second request.
+    content_type: str
+    uploaded_at: datetime | None
+
+
+class SearchOut(BaseModel):
+    items: list[SearchItemOut]

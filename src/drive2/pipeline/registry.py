@@ -12,15 +12,26 @@ from drive2.pipeline.stages.text import ExtractTextStage
 from drive2.pipeline.stages.thumbnail import ThumbnailStage
 from drive2.ports.ai_provider import AiProvider
 from drive2.ports.blob_store import BlobStore
+from drive2.ports.embedder import Embedder
+from drive2.ports.vector_index import VectorIndex
 
 
-def default_stages(ai: AiProvider, blobs: BlobStore | None = None) -> list[Stage]:
-    return [
+def default_stages(
+    ai: AiProvider,
+    blobs: BlobStore | None = None,
+    *,
+    embedder: Embedder | None = None,
+    vectors: VectorIndex | None = None,
+) -> list[Stage]:
+    """Without an embedder and a vector index (some unit tests) there is no embed stage."""
+    stages: list[Stage] = [
         DetectTypeStage(),
         MetadataStage(),
         ExtractTextStage(),
         OcrStage(),
         ThumbnailStage(blobs),
         AiAnalysisStage(ai),
-        EmbedStage(),
     ]
+    if embedder is not None and vectors is not None:
+        stages.append(EmbedStage(embedder, vectors))
+    return stages

@@ -6,11 +6,17 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from drive2.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from drive2.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from drive2.domain.models import FileRecord, FileStatus, StageRecord, User
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
+from drive2.ports.vector_index import VectorIndex, VectorIndexUnavailable
 from drive2.services.names import normalise_tags, safe_filename
 
 log = logging.getLogger(__name__)
@@ -25,10 +31,13 @@ class ByteRange:
 
 
 class FileService:
-    def __init__(self, repo: Repository, blobs: BlobStore, queue: TaskQueue) -> None:
+    def __init__(
+        self, repo: Repository, blobs: BlobStore, queue: TaskQueue, vectors: VectorIndex
+    ) -> None:
         self.repo = repo
         self.blobs = blobs
         self.queue = queue
+        self.vectors = vectors
 
     def get(self, user: User, file_id: str) -> FileRecord:
         record = self.repo.get_file(file_id, user_id=user.id)
@@ -73,12 +82,22 @@ class FileService:
         self.blobs.delete(record.storage_key)
         if record.thumbnail_key:
             self.blobs.delete(record.thumbnail_key)
+        try:
+            self.vectors.delete_file(record.id)
+        except VectorIndexUnavailable as exc:
+            raise ServiceUnavailableError("the search index is not available; try again") from exc
+        # The keyword index row goes with the file row, in the same transaction.
         self.repo.delete_file(record.id)
 
     def reprocess(self, user: User, file_id: str) -> FileRecord:
         record = self.get(user, file_id)
         if not self.repo.mark_pending_for_reprocess(record.id):
             raise ConflictError("the file is being processed; reprocess it when that ends")
+        try:
+            self.vectors.delete_file(record.id)
+        except VectorIndexUnavailable:
+            # The embed stage replaces the file's vectors anyway; this only clears them early.
+            log.warning("could not clear the vectors of %s before reprocessing", record.id)
         try:
             self.queue.dispatch_reprocess(record.id, user.id)
         except Exception:

@@ -8,7 +8,7 @@ from celery import Celery
 
 from drive2.config import Settings
 from drive2.worker import sqlite_transport
-from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE
+from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE, RERUN_FALLBACK_AI
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -21,6 +21,7 @@ def create_celery_app(settings: Settings) -> Celery:
     # longer than the hard limit or a long task would run twice while still alive.
     visibility = settings.task_time_limit_seconds * 2 + 60
     sweep = settings.sweep_interval_seconds
+    rerun = settings.ai_rerun_interval_seconds
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -48,6 +49,11 @@ def create_celery_app(settings: Settings) -> Celery:
                 "schedule": sweep,
                 # After an outage, one sweep is enough; a backlog of them is not.
                 "options": {"expires": max(sweep / 2, 1.0)},
+            },
+            "rerun-fallback-ai": {
+                "task": RERUN_FALLBACK_AI,
+                "schedule": rerun,
+                "options": {"expires": max(rerun / 2, 1.0)},
             },
         },
         beat_schedule_filename=str(settings.data_path / "celerybeat-schedule"),

@@ -14,6 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
 from drive2.domain.errors import TransientProcessingError
+from drive2.services.ai_rerun import rerun_fallback_ai
 from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
 from drive2.worker.celery_app import app
 from drive2.worker.runtime import container
@@ -25,6 +26,7 @@ from drive2.worker.task_names import (
     GENERATE_THUMBNAIL,
     PROCESS_UPLOADED_FILE,
     REPROCESS_FILE,
+    RERUN_FALLBACK_AI,
 )
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,14 @@ def generate_pdf_thumbnail(self: Task, file_id: str) -> str | None:
 def batch_generate_thumbnails(file_ids: list[str]) -> dict[str, int]:
     """Counts: {"generated", "no_thumbnail", "failed"}."""
     return container().thumbnails.regenerate_many(file_ids)
+
+
+@app.task(name=RERUN_FALLBACK_AI)
+def rerun_fallback_ai_task() -> dict[str, object]:
+    """Files a fallback provider served, analysed again by the primary once it is back."""
+    c = container()
+    budget = c.settings.task_soft_time_limit_seconds / 2  # a slow provider must not hit it
+    return rerun_fallback_ai(c.repo, c.ai, time_budget_seconds=budget).as_dict()
 
 
 @app.task(name=CLEANUP_OLD_TASKS)

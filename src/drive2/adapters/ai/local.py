@@ -1,96 +1,186 @@
-"""The offline provider: extractive summary and frequency key phrases, no network, no model.
+"""The offline provider: the embedded default and the last fallback of the AI chain.
 
-It is the embedded default and the last fallback; the AI issue replaces the scoring with
-MiniLM embeddings, keeping this interface.
+No network and no generative model: the packaged all-MiniLM-L6-v2 embeds sentences and
+candidate phrases; the summary is the two or three most central sentences (TextRank over
+their similarities), the tags the key phrases closest to the whole document (KeyBERT-style,
+with maximal marginal relevance), and the suggested filename the content date and the best
+phrases. Every summary sentence and every tag is text of the document (or a metadata fact),
+so nothing in the document can make it write anything else.
+
+The English model reads Thai as unknown tokens, so text that is mostly not in Latin script
+is vectorised lexically instead (TF-IDF over pythainlp's newmm words, IDF from the Thai
+National Corpus frequencies bundled with pythainlp).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from datetime import datetime
-from pathlib import PurePath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+
+from drive2.adapters.ai import facts, keyphrases
+from drive2.adapters.ai.keyphrases import Candidate, LexicalSpace
+from drive2.adapters.ai.language import detect_language, latin_share, stopwords_for
+from drive2.adapters.ai.segment import normalise, shorten, split_sentences, word_tokens
 from drive2.domain.models import AiMetadata
+from drive2.ports.embedder import Embedder
 
-_WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
-_SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n{2,}")
-_MARKUP = re.compile(r"^[\s#>*`|-]+", re.MULTILINE)
-_THAI = re.compile(r"[\u0e00-\u0e7f]")
-_SAFE = re.compile(r"[^a-z0-9\u0e00-\u0e7f]+")
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with you your yours
-    yourself yourselves also may might must shall would one two per via new use used using
-    page""".split()
-)
+Matrix = npt.NDArray[np.float32]
 
-
-def _words(text: str) -> list[str]:
-    return [w.lower().strip("'-") for w in _WORD.findall(text)]
+#: Work on this much of a long text so the stage stays fast (the embed stage covers the rest).
+MAX_INPUT_CHARS = 50_000
+MAX_SENTENCES = 150
+MAX_CANDIDATES = 100
+DOCUMENT_CHUNKS = 4
+CHUNK_TOKENS = 256
+MAX_TAGS = 8
+KEY_PHRASES = 6
+SUMMARY_SENTENCES = 3
+SUMMARY_CHARS = 500
+SENTENCE_CHARS = 300
+FILENAME_PARTS = 3
+#: Below this share of Latin letters the text is vectorised lexically: MiniLM would read
+#: the rest as unknown tokens, and a lexical ranking of English words is still sound.
+EMBEDDED_LATIN_SHARE = 0.7
 
 
-def _language(text: str) -> str | None:
-    sample = text[:5000]
-    letters = sum(1 for ch in sample if ch.isalpha())
-    if not letters:
-        return None
-    if len(_THAI.findall(sample)) / letters > 0.3:
-        return "th"
-    ascii_letters = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
-    return "en" if ascii_letters / letters > 0.9 else None
-
-
-def slug(value: str) -> str:
-    return _SAFE.sub("-", value.lower()).strip("-")
+@dataclass
+class _Analysis:
+    summary: list[str]
+    phrases: list[str]
 
 
 class LocalAiProvider:
     name = "local"
-    model = "extractive-frequency-v1"
 
-    def analyse(self, text: str, filename: str, metadata: dict[str, object]) -> AiMetadata:
-        words = [w for w in _words(text) if w not in STOPWORDS]
-        freq = Counter(words)
-        tags = [w for w, _ in freq.most_common(8) if len(w) > 2][:8]
-        summary = self._summary(text, freq)
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        timezone: str = "Asia/Bangkok",
+        today: Callable[[], date] | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.model = f"{embedder.model_name}+extractive"
+        self.timezone = timezone
+        self._today = today or (lambda: datetime.now(ZoneInfo(timezone)).date())
+
+    def analyse(self, text: str, filename: str, metadata: Mapping[str, object]) -> AiMetadata:
+        """Filename, summary, tags and language; never raises because of what the text is."""
+        text = text[:MAX_INPUT_CHARS]
+        language = detect_language(text)
+        when = facts.content_date(metadata, self.timezone)
+        kind = facts.document_type(text)
+        first, last = facts.metadata_tags(metadata, when, kind)
+        found = self._text(text, language)
+        phrases = [p for p in found.phrases if not any(p in k or k in p for k in first)]
+        room = max(MAX_TAGS - len(first) - len(last), 3)
+        tags = list(dict.fromkeys([*first, *phrases[:room], *last]))[:MAX_TAGS]
         return AiMetadata(
-            suggested_filename=self._filename(filename, tags),
-            summary=summary,
+            suggested_filename=facts.suggested_filename(
+                when or self._today(), [*first, *phrases], filename, FILENAME_PARTS
+            ),
+            summary=" ".join(found.summary) or None,
             tags=tags,
-            language=_language(text),
+            language=language,
             provider=self.name,
             model=self.model,
         )
 
-    @staticmethod
-    def _summary(text: str, freq: Counter[str]) -> str | None:
-        sentences = [
-            _MARKUP.sub("", s).strip()
-            for s in _SENTENCE.split(text[:200_000])
-            if len(_MARKUP.sub("", s).strip()) > 20
-        ]
-        if not sentences:
-            flat = " ".join(text.split())
-            return flat[:300] or None
-        scored = []
-        for index, sentence in enumerate(sentences[:500]):
-            words = [w for w in _words(sentence) if w in freq]
-            score = sum(freq[w] for w in words) / (len(words) + 5)
-            scored.append((score, index, sentence))
-        best = sorted(sorted(scored, reverse=True)[:3], key=lambda item: item[1])
-        summary = " ".join(" ".join(s.split()) for _, _, s in best)
-        return summary[:600]
+    def summary_sentences(self, text: str) -> list[str]:
+        """The sentences the summary is made of, in document order."""
+        return self._text(text[:MAX_INPUT_CHARS], detect_language(text)).summary
 
-    @staticmethod
-    def _filename(original: str, tags: list[str]) -> str:
-        suffix = PurePath(original).suffix.lower()
-        if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
-            suffix = ""
-        stem = "_".join(slug(t) for t in tags[:3] if slug(t)) or "document"
-        return f"{datetime.now().date().isoformat()}_{stem}{suffix}"
+    # --- the text ----------------------------------------------------------------------------
+
+    def _text(self, text: str, language: str | None) -> _Analysis:
+        stopwords = stopwords_for(language)
+        tokens = word_tokens(text, pos=True)
+        found = keyphrases.candidates(text, tokens, stopwords, MAX_CANDIDATES)
+        if not found:
+            return _Analysis(summary=[], phrases=[])
+        sentences = [shorten(s, SENTENCE_CHARS) for s in split_sentences(text)][:MAX_SENTENCES]
+        if latin_share(text) >= EMBEDDED_LATIN_SHARE:
+            sentence_vectors, phrase_vectors, document = self._embedded(text, sentences, found)
+        else:
+            sentence_vectors, phrase_vectors, document = _lexical(
+                [t.text.lower() for t in tokens], sentences, found, stopwords
+            )
+        ranked = keyphrases.rank(found, phrase_vectors, document, KEY_PHRASES)
+        summary = _summary(sentences, sentence_vectors) if sentences else _lead(text)
+        return _Analysis(summary=summary, phrases=[c.phrase for c in ranked])
+
+    def _embedded(
+        self, text: str, sentences: list[str], found: list[Candidate]
+    ) -> tuple[Matrix, Matrix, Matrix]:
+        head = text[: DOCUMENT_CHUNKS * CHUNK_TOKENS * 6]  # ~6 characters a token at most
+        chunks = self.embedder.split_tokens(head, CHUNK_TOKENS, 32)[:DOCUMENT_CHUNKS]
+        # Three calls, not one: a batch is padded to its longest text, and one 256-token
+        # chunk or long sentence among short phrases would cost as much as 32 of them.
+        chunk_vectors = self.embedder.embed(chunks)
+        sentence_vectors = self.embedder.embed(sentences)
+        phrase_vectors = self.embedder.embed([c.phrase for c in found])
+        parts = [m.mean(axis=0) for m in (sentence_vectors, chunk_vectors) if len(m)]
+        document = np.mean(parts, axis=0) if parts else np.zeros(self.embedder.dimension)
+        return sentence_vectors, phrase_vectors, _unit(document)
+
+
+def _lexical(
+    words: list[str], sentences: list[str], found: list[Candidate], stopwords: frozenset[str]
+) -> tuple[Matrix, Matrix, Matrix]:
+    content = [w for w in words if w not in stopwords and w not in keyphrases.thai_stopwords()]
+    space = LexicalSpace(content)
+    sentence_words = [[t.text.lower() for t in word_tokens(s)] for s in sentences]
+    return (
+        space.vectors(sentence_words),
+        space.vectors([c.words for c in found]),
+        space.vectors([content])[0],
+    )
+
+
+def _unit(vector: npt.NDArray[np.floating]) -> Matrix:
+    norm = float(np.linalg.norm(vector))
+    return np.asarray(vector / norm if norm > 0 else vector, dtype=np.float32)
+
+
+def centrality(vectors: Matrix, damping: float = 0.85) -> npt.NDArray[np.float64]:
+    """TextRank: PageRank over the sentence similarity graph."""
+    count = len(vectors)
+    similarity = np.clip(vectors @ vectors.T, 0.0, None).astype(np.float64)
+    np.fill_diagonal(similarity, 0.0)
+    totals = similarity.sum(axis=1, keepdims=True)
+    transition = np.divide(similarity, totals, out=np.zeros_like(similarity), where=totals > 0)
+    score = np.full(count, 1.0 / count)
+    for _ in range(50):
+        score = (1 - damping) / count + damping * (transition.T @ score)
+    return score
+
+
+def _summary(sentences: list[str], vectors: Matrix) -> list[str]:
+    count = len(sentences)
+    # A light lead bias: documents tend to say what they are about early.
+    lead = 1.0 + 0.15 * (1.0 - np.arange(count) / count)
+    order = np.argsort(-(centrality(vectors) * lead), kind="stable")
+    chosen: list[int] = []
+    length = 0
+    for index in (int(i) for i in order):
+        sentence = sentences[index]
+        if any(float(vectors[index] @ vectors[j]) > 0.9 for j in chosen):
+            continue  # a near repeat says nothing new
+        if chosen and length + 1 + len(sentence) > SUMMARY_CHARS:
+            continue
+        chosen.append(index)
+        length += len(sentence) + (1 if length else 0)
+        if len(chosen) == SUMMARY_SENTENCES:
+            break
+    return [shorten(sentences[i], SUMMARY_CHARS) for i in sorted(chosen)]
+
+
+def _lead(text: str) -> list[str]:
+    """No sentence to choose from (a form, a list): the beginning of the text."""
+    flat = normalise(text)
+    return [shorten(flat, SENTENCE_CHARS)] if flat else []

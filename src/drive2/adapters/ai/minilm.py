@@ -25,9 +25,12 @@ class MiniLmEmbedder:
     model_name = MODEL_NAME
     dimension = DIMENSION
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, model_path: str | None = None, batch_size: int = 32, torch_threads: int | None = None
+    ) -> None:
         self._path = Path(model_path) if model_path else None
         self.batch_size = batch_size
+        self.torch_threads = torch_threads
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -40,6 +43,13 @@ class MiniLmEmbedder:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                     from sentence_transformers import SentenceTransformer
+
+                    if self.torch_threads:
+                        # Several worker processes (and the API) share two cores: one
+                        # thread each avoids spinning threads fighting over them.
+                        import torch
+
+                        torch.set_num_threads(self.torch_threads)
 
                     path = self._path or packaged_model_path()
                     self._model = SentenceTransformer(str(path), device="cpu")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from drive2.adapters.db import keyword_index
 from drive2.adapters.db.tables import FileRow, FileStageRow, FileTagRow, UserRow, utcnow
 from drive2.domain.errors import EmailTakenError
 from drive2.domain.models import (
@@ -244,9 +245,11 @@ class SqlRepository:
             s.execute(update(FileRow).where(FileRow.id == file_id).values(**values))
             if tags is not None:
                 self._replace_tags(s, file_id, tags)
+            keyword_index.update_names(s, file_id, filename, tags)
 
     def delete_file(self, file_id: str) -> None:
         with self._session() as s:
+            keyword_index.remove(s, file_id)
             s.execute(delete(FileTagRow).where(FileTagRow.file_id == file_id))
             s.execute(delete(FileStageRow).where(FileStageRow.file_id == file_id))
             s.execute(delete(FileRow).where(FileRow.id == file_id))
@@ -351,6 +354,12 @@ class SqlRepository:
 
     def complete(self, file_id: str, attempt: int, result: ProcessingResult) -> bool:
         now = utcnow()
+        # Segmenting the words is the slow part of indexing: done before the write lock.
+        words = keyword_index.document_values(
+            result.text,
+            result.ai.summary if result.ai else None,
+            result.ai.suggested_filename if result.ai else None,
+        )
         with self._session() as s:
             done = s.execute(
                 self._cas(s, file_id, attempt).values(
@@ -373,7 +382,17 @@ class SqlRepository:
                 return False
             if not s.scalar(select(FileRow.tags_edited).where(FileRow.id == file_id)):
                 self._replace_tags(s, file_id, result.tags)
+            self._index_keywords(s, file_id, words)
             return True
+
+    def _index_keywords(self, s: Session, file_id: str, words: dict[str, str]) -> None:
+        """The file's keyword-index row, in the transaction that settles its name and tags."""
+        s.flush()
+        row = s.get(FileRow, file_id)
+        assert row is not None
+        keyword_index.replace(
+            s, file_id, row.user_id, row.filename, self._tags(s, [file_id])[file_id], words
+        )
 
     def fail(self, file_id: str, attempt: int | None, error: str) -> bool:
         now = utcnow()
@@ -410,6 +429,48 @@ class SqlRepository:
     def set_thumbnail(self, file_id: str, key: str | None) -> None:
         with self._session() as s:
             s.execute(update(FileRow).where(FileRow.id == file_id).values(thumbnail_key=key))
+
+    # --- AI re-runs ------------------------------------------------------------------------
+    def files_with_ai_not_from(self, provider: str, limit: int) -> list[FileRecord]:
+        """Completed files whose AI result another provider made, least recently touched
+        first (a re-run that changes nothing still moves a file to the back)."""
+        with self._session() as s:
+            rows = list(
+                s.scalars(
+                    select(FileRow)
+                    .where(
+                        FileRow.status == FileStatus.COMPLETED.value,
+                        FileRow.ai_provider.is_not(None),
+                        FileRow.ai_provider != provider,
+                    )
+                    .order_by(FileRow.updated_at, FileRow.id)
+                    .limit(limit)
+                )
+            )
+            tags = self._tags(s, [r.id for r in rows])
+            return [_file(r, tags[r.id]) for r in rows]
+
+    def update_ai(self, file_id: str, ai: AiMetadata, expected_provider: str | None = None) -> bool:
+        """Store a new AI result on a completed file (and its tags, unless the user chose
+        them); with expected_provider, only if the stored result is still that provider's."""
+        with self._session() as s:
+            query = update(FileRow).where(
+                FileRow.id == file_id, FileRow.status == FileStatus.COMPLETED.value
+            )
+            if expected_provider is not None:
+                query = query.where(FileRow.ai_provider == expected_provider)
+            done = s.execute(
+                query.values(ai_json=ai.as_dict(), ai_provider=ai.provider, updated_at=utcnow())
+            )
+            if not _rowcount(done):
+                return False
+            if not s.scalar(select(FileRow.tags_edited).where(FileRow.id == file_id)):
+                self._replace_tags(s, file_id, list(dict.fromkeys(ai.tags)))
+            s.flush()
+            keyword_index.update_ai_words(
+                s, file_id, ai.summary, ai.suggested_filename, self._tags(s, [file_id])[file_id]
+            )
+            return True
 
     # --- sweeper ------------------------------------------------------------------------------
     def _older(self, status: FileStatus, older_than: datetime) -> list[FileRecord]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -145,3 +146,25 @@ class AiUsageRow(Base):
     day: Mapped[str] = mapped_column(String(10))
     used_today: Mapped[int] = mapped_column(Integer)
     breaker_until: Mapped[float] = mapped_column(Float)
+
+
+class FileSearchRow(Base):
+    """The keyword index's words of one completed file, already normalised (lower case, Thai
+    segmented into words; see adapters/db/keyword_index.py). SQLite indexes them in the FTS5
+    table file_search_fts, kept in step by triggers; PostgreSQL in ``tsv`` (a weighted
+    tsvector set by a trigger) under a GIN index. Both are made by migration 0003."""
+
+    __tablename__ = "file_search"
+    __table_args__ = (Index("ix_file_search_tsv", "tsv", postgresql_using="gin"),)
+
+    #: An INTEGER key: FTS5 external content needs a stable integer rowid.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    filename: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    tsv: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), nullable=True
+    )

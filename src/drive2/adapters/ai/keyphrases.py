@@ -1,0 +1,238 @@
+"""Key phrases, KeyBERT-style: candidate phrases of one to three words (four short Thai
+words) taken from the text, ranked by similarity to the whole document, then picked with
+maximal marginal relevance so the tags do not repeat each other.
+
+The vectors come from outside: MiniLM embeddings for Latin-script text, or the lexical
+TF-IDF space below for scripts the English model cannot read (its vocabulary turns Thai
+into unknown tokens, so every Thai phrase would embed to the same vector).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from drive2.adapters.ai.segment import THAI_CHAR, Token
+
+Matrix = npt.NDArray[np.float32]
+
+MAX_LATIN_WORDS = 3
+MAX_THAI_WORDS = 4
+MAX_PHRASE_CHARS = 40
+MAX_THAI_PHRASE_CHARS = 24
+#: The Thai tagger (perceptron, orchid_ud) errs both ways on nouns it does not know: a word
+#: it calls a noun anywhere in the document is a noun everywhere; otherwise only its verbs
+#: and adverbs are left out (function words are stopwords already).
+NOUN_POS = frozenset({"NOUN", "PROPN"})
+NOT_PHRASE_POS = frozenset({"VERB", "ADV"})
+#: Units and counters: frequent on receipts, never what a document is about.
+THAI_GENERIC = frozenset(
+    "บาท สตางค์ ชิ้น แก้ว อัน ครั้ง วัน เดือน ปี เวลา น ราย รายการ ท่าน คน ที่ ฉบับ หน้า".split()
+)
+#: English words that break a key phrase: common verbs, adverbs and currency codes (no
+#: tagger for English offline; these keep "late payments incur" out).
+BREAK_WORDS = frozenset(
+    """show shows showed shown met incur incurs incurred include includes included
+    including provide provides provided contain contains agreed agree presented raised
+    moved planned prepare prepared measure measured reviewed named said says see seen
+    need needs needed want wants take takes took give gives given keep kept put called
+    find found think know known looks helps started ended become became leave left
+    tested properly weekly daily monthly covers covered delivered deliver apply applies
+    applied remove removed make makes making discuss discussed decided decide asked ask
+    sent send receive received paid pay pays read write written went go goes going come
+    comes came try tried following follows follow based really quickly currently usually
+    already soon later today yesterday tomorrow thb usd eur gbp jpy""".split()
+)
+
+
+@dataclass
+class Candidate:
+    phrase: str
+    words: tuple[str, ...]
+    count: int = 0
+    first: int = 0
+    score: float = field(default=0.0, compare=False)
+
+
+# --- candidates --------------------------------------------------------------------------
+
+
+def candidates(
+    text: str, tokens: Sequence[Token], stopwords: frozenset[str], limit: int
+) -> list[Candidate]:
+    """Phrases of consecutive content words that never cross punctuation, a line break or a
+    stopword; the most frequent (then earliest) `limit` of them."""
+    found: dict[str, Candidate] = {}
+    nouns = frozenset(t.text for t in tokens if t.pos in NOUN_POS)
+    for run in _runs(text, tokens, stopwords | BREAK_WORDS | THAI_GENERIC, nouns):
+        thai = any(THAI_CHAR.search(t.text) for t in run)
+        longest = MAX_THAI_WORDS if thai else MAX_LATIN_WORDS
+        for i in range(len(run)):
+            for n in range(1, longest + 1):
+                span = run[i : i + n]
+                if len(span) < n:
+                    break
+                _add(found, text, span, thai)
+    ranked = sorted(found.values(), key=lambda c: (-c.count, c.first))
+    return ranked[:limit]
+
+
+def _runs(
+    text: str, tokens: Sequence[Token], stopwords: frozenset[str], nouns: frozenset[str]
+) -> list[list[Token]]:
+    runs: list[list[Token]] = []
+    current: list[Token] = []
+    previous: Token | None = None
+    for token in tokens:
+        if not _content_word(token, stopwords, nouns):
+            if current:
+                runs.append(current)
+            current, previous = [], None
+            continue
+        if previous is not None and not _joins(text[previous.end : token.start], previous, token):
+            runs.append(current)
+            current = []
+        current.append(token)
+        previous = token
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _joins(gap: str, left: Token, right: Token) -> bool:
+    if gap == "":
+        return True
+    if gap.strip(" \t"):
+        return False  # punctuation or a line break
+    # A space inside Thai separates clauses; between Latin words it is just a space.
+    return not (THAI_CHAR.search(left.text) or THAI_CHAR.search(right.text))
+
+
+def _content_word(token: Token, stopwords: frozenset[str], nouns: frozenset[str]) -> bool:
+    if token.pos in NOT_PHRASE_POS and token.text not in nouns:
+        return False
+    word = token.text
+    lowered = word.lower()
+    if lowered in stopwords or lowered in thai_stopwords():
+        return False
+    letters = sum(1 for ch in word if ch.isalpha() or "\u0e31" <= ch <= "\u0e4e")
+    return letters > 0 and letters >= 0.5 * len(word)
+
+
+def _edge(word: str) -> bool:
+    """May start or end a phrase: not a one-letter fragment."""
+    return len(word) >= 2
+
+
+def _add(found: dict[str, Candidate], text: str, span: list[Token], thai: bool) -> None:
+    words = tuple(t.text.lower() for t in span)
+    if len(set(words)) < len(words) or not (_edge(words[0]) and _edge(words[-1])):
+        return
+    if span[0].pos == "ADJ":  # Thai adjectives follow their noun
+        return
+    phrase = " ".join(text[span[0].start : span[-1].end].lower().split())
+    if len(phrase) > (MAX_THAI_PHRASE_CHARS if thai else MAX_PHRASE_CHARS):
+        return
+    if len(span) == 1 and not thai and len(phrase) < 3:
+        return
+    candidate = found.get(phrase)
+    if candidate is None:
+        candidate = found[phrase] = Candidate(phrase, words, 0, span[0].start)
+    candidate.count += 1
+
+
+# --- ranking -----------------------------------------------------------------------------
+
+
+def rank(
+    found: list[Candidate],
+    vectors: Matrix,
+    document: Matrix,
+    top_n: int,
+    diversity: float = 0.5,
+) -> list[Candidate]:
+    """Maximal marginal relevance over similarity to the document (rows L2-normalised)."""
+    if not found:
+        return []
+    relevance = vectors @ document
+    # Repetition is evidence too: a phrase the author wrote five times outranks a near tie.
+    counts = np.array([c.count for c in found], dtype=np.float32)
+    lengths = np.array([len(c.words) for c in found], dtype=np.float32)
+    # Three-word phrases carry more meaning, so embeddings favour them; lean back a little.
+    relevance = relevance * (1.0 + 0.1 * np.log(counts)) * (1.0 - 0.04 * (lengths - 1))
+    similarity = vectors @ vectors.T
+    chosen: list[int] = []
+    remaining = list(range(len(found)))
+    while remaining and len(chosen) < top_n:
+        if chosen:
+            redundancy = similarity[np.ix_(remaining, chosen)].max(axis=1)
+            scores = (1 - diversity) * relevance[remaining] - diversity * redundancy
+        else:
+            scores = relevance[remaining]
+        best = remaining[int(np.argmax(scores))]
+        remaining.remove(best)
+        if any(_repeats(found[best], found[i]) for i in chosen):
+            continue
+        found[best].score = float(relevance[best])
+        chosen.append(best)
+    return [found[i] for i in chosen]
+
+
+def _repeats(candidate: Candidate, chosen: Candidate) -> bool:
+    """The candidate says again what a chosen phrase says: it contains it, or it is part of
+    it and not used more often on its own ("budget" written three times stays a tag beside
+    "budget meeting notes"; "acme" inside "acme consulting", written as often, does not)."""
+    if chosen.phrase in candidate.phrase:
+        return True
+    return candidate.phrase in chosen.phrase and candidate.count <= chosen.count
+
+
+# --- a lexical vector space for scripts the embedder cannot read ------------------------------
+
+
+class LexicalSpace:
+    """TF-IDF vectors over the document's own words; IDF from Thai National Corpus word
+    frequencies (bundled with pythainlp), unknown words weighted as rare."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.vocabulary: dict[str, int] = {}
+        for word in words:
+            self.vocabulary.setdefault(word, len(self.vocabulary))
+        self.idf = np.array([word_idf(w) for w in self.vocabulary], dtype=np.float32)
+
+    def vectors(self, texts: Sequence[Sequence[str]]) -> Matrix:
+        matrix = np.zeros((len(texts), max(1, len(self.vocabulary))), dtype=np.float32)
+        for row, words in enumerate(texts):
+            for word in words:
+                column = self.vocabulary.get(word)
+                if column is not None:
+                    matrix[row, column] += 1.0
+        np.log1p(matrix, out=matrix)  # sublinear term frequency
+        matrix[:, : len(self.idf)] *= self.idf
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.maximum(norms, 1e-9)
+
+
+def word_idf(word: str) -> float:
+    frequencies, total = _thai_frequencies()
+    return math.log(total / (frequencies.get(word, 0) + 50))
+
+
+@cache
+def _thai_frequencies() -> tuple[dict[str, int], int]:
+    from pythainlp.corpus import tnc
+
+    frequencies: dict[str, int] = tnc.unigram_word_freqs()
+    return frequencies, max(1, sum(frequencies.values()))
+
+
+@cache
+def thai_stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords as bundled
+
+    return frozenset(bundled())

@@ -1,0 +1,241 @@
+"""Sentences and words, for Latin-script text and for Thai (which has no spaces between
+words and no sentence punctuation).
+
+Thai words come from pythainlp's newmm (dictionary bundled with the package); Thai sentences
+from its crfcut model (bundled too, needs python-crfsuite) and, without that, from a
+whitespace heuristic. Every sentence and token is a piece of the text as written, so what
+is built from them (summary, tags) can be found in the document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+THAI_CHAR = re.compile(r"[\u0e01-\u0e4e]")
+_THAI_RUN = re.compile(r"[\u0e01-\u0e4e\u0e50-\u0e59]+")
+_LATIN_WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?", re.UNICODE)
+_MARKUP = re.compile(r"^(?:[\s#*|>•·▪◦\-–—=_~`]+|\d{1,3}[.)]\s+)+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u0e01-\u0e4e])")
+_LINE_END = re.compile(r"[.!?:;…]\s*$")
+_FIELD = re.compile(r"^[^\s:]{1,20}(?: [^\s:]+){0,2}:\s")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof inc ltd co corp no nos vs etc e.g i.e approx dept est fig jan feb mar "
+    "apr jun jul aug sep sept oct nov dec st ave rd".split()
+)
+_THAI_SENTENCE_MIN = 20
+MAX_SENTENCE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    #: Universal part of speech for Thai words when asked for (pythainlp, orchid_ud).
+    pos: str | None = None
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed to single spaces: the form summaries are checked against."""
+    return " ".join(text.split())
+
+
+def is_thai(text: str) -> bool:
+    return THAI_CHAR.search(text) is not None
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def word_tokens(text: str, pos: bool = False) -> list[Token]:
+    """Word-like tokens with their offsets (whitespace and punctuation left out): runs of
+    Thai are cut into words by newmm (and tagged with their part of speech when pos is
+    set), everything else by a Unicode word pattern."""
+    out: list[Token] = []
+    position = 0
+    for run in _THAI_RUN.finditer(text):
+        out.extend(_latin_tokens(text, position, run.start()))
+        offset = run.start()
+        pieces = _thai_words(run.group())
+        tags = _thai_pos(pieces) if pos else [None] * len(pieces)
+        for piece, tag in zip(pieces, tags, strict=True):
+            start, offset = offset, offset + len(piece)
+            if any(ch.isalnum() for ch in piece):
+                out.append(Token(piece, start, offset, tag))
+        position = run.end()
+    out.extend(_latin_tokens(text, position, len(text)))
+    return out
+
+
+def _latin_tokens(text: str, start: int, end: int) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in _LATIN_WORD.finditer(text, start, end)]
+
+
+def _thai_words(run: str) -> list[str]:
+    from pythainlp.tokenize import word_tokenize
+
+    pieces: list[str] = word_tokenize(run, engine="newmm", keep_whitespace=True)
+    if "".join(pieces) != run:  # offsets rely on it; never seen, but stay correct
+        return [run]
+    # newmm cuts a word it does not know into clusters ("คอ", "ฟ", "ฟี่" for "คอฟฟี่"):
+    # a short piece joins the piece before it when either is such a fragment.
+    known = _thai_dictionary()
+    merged: list[str] = []
+    for piece in pieces:
+        short = len(piece) <= 3
+        if merged and short and (piece not in known or _fragment(merged[-1], known)):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _fragment(piece: str, known: frozenset[str]) -> bool:
+    return len(piece) <= 3 and piece not in known
+
+
+@cache
+def _thai_dictionary() -> frozenset[str]:
+    from pythainlp.corpus import thai_words
+
+    return frozenset(thai_words())
+
+
+def _thai_pos(pieces: list[str]) -> list[str | None]:
+    from pythainlp.tag import pos_tag
+
+    tagged = pos_tag(pieces, engine="perceptron", corpus="orchid_ud")
+    if len(tagged) != len(pieces):
+        return [None] * len(pieces)
+    return [tag for _, tag in tagged]
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences in document order, whitespace-normalised, markup stripped, fragments
+    (headings, table rows, numbers) left out."""
+    out: list[str] = []
+    for block in _blocks(text):
+        pieces = _thai_sentences(block) if is_thai(block) else _latin_sentences(block)
+        for piece in pieces:
+            sentence = _clean(piece)
+            if sentence and _is_sentence(sentence):
+                out.append(sentence)
+    return out
+
+
+def _blocks(text: str) -> list[str]:
+    """Lines joined back into paragraphs where a line break only wraps a sentence."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            if current:
+                blocks.append(" ".join(current))
+                current = []
+            continue
+        starts_item = _MARKUP.match(line) is not None
+        if current and (starts_item or _ends_unit(current[-1]) or is_thai(line)):
+            blocks.append(" ".join(current))
+            current = []
+        current.append(line)
+    if current:
+        blocks.append(" ".join(current))
+    return blocks
+
+
+def _ends_unit(line: str) -> bool:
+    """A line that ends a sentence or is too short to be wrapped prose (a heading, a field)."""
+    return bool(_LINE_END.search(line)) or len(line) < 40 or line.count("|") >= 2
+
+
+def _latin_sentences(block: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(block):
+        before = block[start : match.start()].rstrip("\"'”’)]")
+        last_word = before.rsplit(maxsplit=1)[-1].rstrip(".").lower() if before.split() else ""
+        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        pieces.append(block[start : match.start()])
+        start = match.end()
+    pieces.append(block[start:])
+    return pieces
+
+
+def _thai_sentences(block: str) -> list[str]:
+    splitter = _thai_splitter()
+    return splitter(block) if len(block) > _THAI_SENTENCE_MIN * 2 else [block]
+
+
+@cache
+def _thai_splitter() -> Callable[[str], list[str]]:
+    try:
+        import pycrfsuite  # noqa: F401  # crfcut needs it; the model ships with pythainlp
+        from pythainlp.tokenize import sent_tokenize
+    except ImportError:
+        return _thai_whitespace_sentences
+
+    def crfcut(block: str) -> list[str]:
+        return [str(s) for s in sent_tokenize(block, engine="crfcut")]
+
+    return crfcut
+
+
+def _thai_whitespace_sentences(block: str) -> list[str]:
+    """Without crfcut: a space in Thai marks a clause or sentence; short clauses join the
+    next one so a sentence is not cut into words."""
+    out: list[str] = []
+    current = ""
+    for match in re.finditer(r"\S+", block):
+        current = f"{current} {match.group()}" if current else match.group()
+        if len(current) >= _THAI_SENTENCE_MIN * 2:
+            out.append(current)
+            current = ""
+    if current:
+        if out and len(current) < _THAI_SENTENCE_MIN:
+            out[-1] = f"{out[-1]} {current}"
+        else:
+            out.append(current)
+    return out
+
+
+def _clean(piece: str) -> str:
+    return normalise(_MARKUP.sub("", piece.strip()))
+
+
+def _is_sentence(sentence: str) -> bool:
+    if sentence.count("|") >= 2:
+        return False
+    letters = sum(1 for ch in sentence if ch.isalpha() or "\u0e31" <= ch <= "\u0e4e")
+    if letters < 0.5 * len(sentence.replace(" ", "")):
+        return False
+    if is_thai(sentence):
+        return len(sentence) >= _THAI_SENTENCE_MIN
+    words = len(sentence.split())
+    if _FIELD.match(sentence) and words < 10:
+        return False  # "Bill to: Siam Retail Co., Ltd."
+    # A heading has no closing punctuation; prose that lacks it is at least longer.
+    closed = sentence[-1] in ".!?…\"'”’)"
+    return len(sentence) >= 20 and words >= (5 if closed else 10)
+
+
+def shorten(sentence: str, limit: int) -> str:
+    """The sentence, or its beginning up to a word boundary within limit, with an ellipsis."""
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    elif is_thai(cut):
+        words = [t.text for t in word_tokens(cut)]
+        if len(words) > 1:
+            cut = cut[: cut.rfind(words[-1])]
+    return cut.rstrip(" ,;:-") + "…"

@@ -1,0 +1,1 @@
+"""Vector indexes: embedded (SQLite + numpy, in the data dir) and Qdrant (server)."""
