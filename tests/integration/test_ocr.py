@@ -11,7 +11,6 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from PIL import Image
 from drive2.bootstrap import Container
 from drive2.config import Settings
 from drive2.domain.errors import UnsafeContentError
-from drive2.domain.models import FileRecord, FileStatus, NewFile
+from drive2.domain.models import FileStatus, NewFile
 from drive2.domain.object_keys import original_key
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.runner import PipelineRunner, RunOutcome
@@ -43,6 +42,7 @@ from tests.support.images import (
     render_text,
     tiff_bytes,
 )
+from tests.support.media import file_record
 from tests.support.services import services_required
 
 REAL_TESSERACT = shutil.which("tesseract")
@@ -91,31 +91,6 @@ def ratio(expected: str, got: str, drop_spaces: bool = False) -> float:
     return value
 
 
-def _record(name: str, size: int) -> FileRecord:
-    now = datetime.now(UTC)
-    return FileRecord(
-        id=str(uuid.uuid4()),
-        user_id="user",
-        filename=name,
-        content_type="application/x-test",
-        size_bytes=size,
-        checksum_sha256="0" * 64,
-        storage_key="originals/x",
-        thumbnail_key=None,
-        status=FileStatus.PROCESSING,
-        progress=10,
-        stage=None,
-        attempts=1,
-        error=None,
-        uploaded_at=now,
-        updated_at=now,
-        processed_at=None,
-        metadata={},
-        text_excerpt=None,
-        ai=None,
-    )
-
-
 @pytest.fixture
 def context(tmp_path: Path, make_settings: SettingsFactory) -> ContextFactory:
     """A context like the runner builds, after the type and text-layer stages ran."""
@@ -126,7 +101,7 @@ def context(tmp_path: Path, make_settings: SettingsFactory) -> ContextFactory:
         path = workdir / "original"
         path.write_bytes(data)
         settings: Settings = make_settings(**overrides)
-        record = _record(name, len(data))
+        record = file_record(name)
         ctx = ProcessingContext(
             file=record,
             attempt=1,

@@ -6,11 +6,13 @@ import datetime as dt
 import io
 import shutil
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import Any
 
 import piexif
+import psutil
 from fpdf import FPDF
 from PIL import Image
 
@@ -366,3 +368,20 @@ def heic(size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = RED)
     buf = io.BytesIO()
     Image.new("RGB", size, colour).save(buf, "HEIF", quality=90)
     return buf.getvalue()
+
+
+def assert_tool_processes_gone(pid_file: Path, timeout: float = 5.0) -> None:
+    """The hanging tool wrote its own pid and its child's; both must be gone (not zombies)."""
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert len(pids) == 2  # the tool and the child it started
+    deadline = time.monotonic() + timeout
+    while (alive := [p for p in pids if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive, f"left running: {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

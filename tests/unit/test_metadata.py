@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from drive2.config import Settings
@@ -293,25 +292,7 @@ def test_a_hanging_ffprobe_is_killed_at_the_timeout(tmp_path: Path, make_setting
     with pytest.raises(StageSkipped, match=r"cannot read the metadata: .* within 1 s"):
         MetadataStage().run(ctx)
     assert time.monotonic() - started < 5
-    _assert_gone(tmp_path / "ffprobe.pids")
-
-
-def _assert_gone(pid_file: Path) -> None:
-    pids = [int(p) for p in pid_file.read_text().split()]
-    assert len(pids) == 2  # the tool and the child it started
-    deadline = time.monotonic() + 5
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in pids if _running(p)]
-        time.sleep(0.05)
-    assert not alive, f"left running: {alive}"
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+    media.assert_tool_processes_gone(tmp_path / "ffprobe.pids")
 
 
 # --- dispatch -------------------------------------------------------------------------------

@@ -190,21 +190,7 @@ def test_a_hanging_ffmpeg_is_killed_at_the_timeout(tmp_path: Path, make_settings
     with pytest.raises(StageSkipped, match=r"cannot make a thumbnail: .*within 1 s.*stopped"):
         ThumbnailStage(_blobs(tmp_path)).run(ctx)
     assert time.monotonic() - started < 5
-    pids = [int(p) for p in (tmp_path / "ffmpeg.pids").read_text().split()]
-    assert len(pids) == 2
-    deadline = time.monotonic() + 5
-    while (alive := [p for p in pids if _running(p)]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not alive, f"left running: {alive}"
-
-
-def _running(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+    media.assert_tool_processes_gone(tmp_path / "ffmpeg.pids")
 
 
 # --- the stage ----------------------------------------------------------------------------------

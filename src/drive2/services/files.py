@@ -55,7 +55,8 @@ class FileService:
                 f"status must be one of {', '.join(s.value for s in FileStatus)}"
             ) from None
         limit = max(1, min(limit, MAX_PAGE))
-        tag_filter = normalise_tags([tag])[0] if tag and normalise_tags([tag]) else None
+        tags = normalise_tags([tag]) if tag else []
+        tag_filter = tags[0] if tags else None
         return self.repo.list_files(user.id, wanted, tag_filter, limit, max(0, offset))
 
     def stages(self, user: User, file_id: str) -> tuple[FileRecord, list[StageRecord]]:
