@@ -55,10 +55,14 @@ def fresh_postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+#: Which logical database the suite flushes; two checkouts testing at once pick different ones.
+REDIS_TEST_DB = int(os.environ.get("DRIVE2_TEST_REDIS_DB", "9"))
+
+
 @contextmanager
-def fresh_redis_db(index: int = 9) -> Iterator[str]:
+def fresh_redis_db(index: int | None = None) -> Iterator[str]:
     """A flushed Redis logical database for one test."""
-    url = f"{REDIS_URL.rstrip('/')}/{index}"
+    url = f"{REDIS_URL.rstrip('/')}/{REDIS_TEST_DB if index is None else index}"
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=3)
         client.flushdb()

@@ -96,6 +96,10 @@ class FileRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     tags_edited: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatch_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Runs started since the last clean end; see migration 0004.
+    deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The process running the file: "host:pid:start-time".
+    worker: Mapped[str | None] = mapped_column(String(128), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
