@@ -171,6 +171,8 @@ class Container:
         )
 
     def close(self) -> None:
+        if "queue" in self.__dict__:
+            self.queue.close()
         if "vectors" in self.__dict__:
             self.vectors.close()
         if "engine" in self.__dict__:

@@ -184,7 +184,8 @@ def sweep() -> None:
     report = build_container(get_settings()).sweeper.sweep()
     click.echo(
         f"failed stuck: {len(report.failed_stuck)}, re-queued: {len(report.redispatched)}, "
-        f"undeliverable: {len(report.failed_undeliverable)}"
+        f"undeliverable: {len(report.failed_undeliverable)}, "
+        f"recovered from lost workers: {len(report.recovered)}"
     )
 
 

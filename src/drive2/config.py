@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     stuck_processing_seconds: int = Field(default=3600, alias="STUCK_PROCESSING_SECONDS")
     stale_pending_seconds: int = Field(default=900, alias="STALE_PENDING_SECONDS")
     max_dispatch_attempts: int = Field(default=24, alias="MAX_DISPATCH_ATTEMPTS")
+    #: A file whose runs killed the worker this many times is failed instead of run again.
+    max_worker_crashes: int = Field(default=3, ge=1, alias="MAX_WORKER_CRASHES")
     sweep_interval_seconds: float = Field(default=3600.0, alias="SWEEP_INTERVAL_SECONDS")
     timezone: str = Field(default="Asia/Bangkok", alias="TIMEZONE")
     worker_concurrency: int = Field(default=2, alias="WORKER_CONCURRENCY")

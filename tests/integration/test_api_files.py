@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drive2.bootstrap import Container
+from drive2.domain.models import FileStatus
 from tests.support.api import register_and_login, upload
 from tests.support.files import multipart, pdf_with_text
 
@@ -251,7 +252,7 @@ def test_reprocess_while_processing_is_409(client: TestClient) -> None:
     headers = register_and_login(client)
     file_id = upload(client, headers, "busy.txt", b"busy").json()["file_id"]
     c = _container(client)
-    assert c.repo.claim(file_id, allow_processing=False) is not None  # a worker has it
+    assert c.repo.claim(file_id, FileStatus.PENDING, 0) is not None  # a worker has it
     r = client.post(f"/api/v1/files/{file_id}/reprocess", headers=headers)
     assert r.status_code == 409
     assert "processed" in r.json()["detail"]

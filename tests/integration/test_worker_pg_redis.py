@@ -16,6 +16,7 @@ from drive2.adapters.db.migrate import upgrade
 from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
 from drive2.config import Settings
+from drive2.domain.models import FileStatus
 from drive2.worker.task_names import CLEANUP_OLD_TASKS
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.files import pdf_with_text, truncated_pdf, utf16_text, windows874_text
@@ -234,7 +235,7 @@ def test_sweeper_redispatches_lost_pending_and_fails_stuck_processing(
         import redis
 
         redis.Redis.from_url(server_env["CELERY_BROKER_URL"]).flushdb()
-        assert container.repo.claim(stuck["file_id"], allow_processing=False) is not None
+        assert container.repo.claim(stuck["file_id"], FileStatus.PENDING, 0) is not None
         time.sleep(0.05)
         with running_worker(worker_env, tmp_path / "worker.log"):
             container.queue.app.send_task(CLEANUP_OLD_TASKS)  # type: ignore[attr-defined]

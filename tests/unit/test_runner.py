@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from drive2.domain.object_keys import original_key
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.runner import PipelineRunner, RunOutcome
 from drive2.pipeline.stage import Stage, StageSkipped
+from drive2.process_identity import current_token
 
 
 class Recorder:
@@ -138,7 +141,7 @@ def test_a_stale_run_cannot_overwrite_a_newer_one(container: Container, tmp_path
         def run(self, ctx: ProcessingContext) -> None:
             super().run(ctx)
             # While this run works, the file is taken over by a newer attempt.
-            assert container.repo.claim(file_id, allow_processing=True) is not None
+            assert container.repo.claim(file_id, FileStatus.PROCESSING, ctx.attempt) is not None
 
     assert _runner(container, [Overtaken("slow"), Recorder("next")]).run(file_id) is (
         RunOutcome.SUPERSEDED
@@ -192,3 +195,66 @@ def test_processing_keeps_tags_the_user_chose(container: Container, tmp_path: Pa
     again = container.repo.get_file(file_id)
     assert again is not None and again.tags == ["mine"]
     assert again.ai is not None and "budget" in again.ai.tags
+
+
+def _dead_owner() -> str:
+    """The token of a process that has exited on this host."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return f"{socket.gethostname()}:{child.pid}:1"
+
+
+def _leave_processing(container: Container, file_id: str, owner: str) -> None:
+    """What a run killed mid-file leaves behind: the row claimed by a process now gone."""
+    record = container.repo.get_file(file_id)
+    assert record is not None
+    assert container.repo.claim(file_id, record.status, record.attempts, owner) is not None
+
+
+def test_a_run_lost_with_its_worker_is_taken_over(container: Container, tmp_path: Path) -> None:
+    file_id = _new_file(container, tmp_path)
+    _leave_processing(container, file_id, _dead_owner())
+    stage = Recorder("only")
+    assert _runner(container, [stage]).run(file_id) is RunOutcome.COMPLETED
+    record = container.repo.get_file(file_id)
+    assert record is not None and record.status is FileStatus.COMPLETED
+    assert record.attempts == 2 and record.deliveries == 0 and record.worker is None
+
+
+def test_a_live_owner_keeps_its_file(container: Container, tmp_path: Path) -> None:
+    file_id = _new_file(container, tmp_path)
+    _leave_processing(container, file_id, current_token())  # this very process: alive
+    stage = Recorder("only")
+    assert _runner(container, [stage]).run(file_id) is RunOutcome.NOT_CLAIMED
+    assert stage.calls == 0
+    # A redelivery (Redis marks one after a lost worker) takes over even so.
+    assert _runner(container, [stage]).run(file_id, redelivered=True) is RunOutcome.COMPLETED
+
+
+def test_a_file_that_keeps_crashing_its_worker_is_failed_at_the_cap(
+    container: Container, tmp_path: Path
+) -> None:
+    file_id = _new_file(container, tmp_path)
+    cap = container.settings.max_worker_crashes
+    for _ in range(cap):
+        _leave_processing(container, file_id, _dead_owner())
+    stage = Recorder("only")
+    assert _runner(container, [stage]).run(file_id) is RunOutcome.FAILED
+    assert stage.calls == 0
+    record = container.repo.get_file(file_id)
+    assert record is not None and record.status is FileStatus.FAILED
+    assert record.error is not None and f"crashed the worker {cap} times" in record.error
+    # Reprocessing is the user's way to try once more: the count starts again.
+    assert container.repo.mark_pending_for_reprocess(file_id)
+    assert _runner(container, [stage]).run(file_id) is RunOutcome.COMPLETED
+
+
+def test_a_clean_end_resets_the_crash_count(container: Container, tmp_path: Path) -> None:
+    file_id = _new_file(container, tmp_path)
+    _leave_processing(container, file_id, _dead_owner())
+    runner = _runner(container, [Recorder("flaky", error=TransientProcessingError("later"))])
+    with pytest.raises(TransientProcessingError):
+        runner.run(file_id)
+    record = container.repo.get_file(file_id)
+    assert record is not None and record.status is FileStatus.PENDING
+    assert record.deliveries == 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from drive2.bootstrap import Container
 from drive2.domain.models import FileStatus, NewFile
+from drive2.process_identity import current_token
 from drive2.services.sweeper import Sweeper
 
 
@@ -26,6 +29,9 @@ class RecordingQueue:
     def check(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
 
 def _file(container: Container, user_id: str) -> str:
     file_id = str(uuid.uuid4())
@@ -40,7 +46,7 @@ def test_sweep_fails_stuck_and_requeues_stale(container: Container) -> None:
     stuck = _file(container, user.id)
     stale = _file(container, user.id)
     fresh = _file(container, user.id)
-    assert container.repo.claim(stuck, allow_processing=False) is not None
+    assert container.repo.claim(stuck, FileStatus.PENDING, 0) is not None
     queue = RecordingQueue()
     sweeper = Sweeper(container.repo, queue, container.settings)
     later = datetime.now(UTC) + timedelta(hours=2)
@@ -82,3 +88,23 @@ def test_broker_down_during_sweep_keeps_the_file_pending(container: Container) -
     record = container.repo.get_file(file_id)
     assert record is not None and record.status is FileStatus.PENDING
     assert record.dispatch_count == 0
+
+
+def test_orphans_of_a_dead_worker_are_requeued_at_once(container: Container) -> None:
+    user = container.auth.register("sweep4@example.com", "password123")
+    orphan = _file(container, user.id)
+    alive = _file(container, user.id)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert container.repo.claim(
+        orphan, FileStatus.PENDING, 0, f"{socket.gethostname()}:{gone.pid}:1"
+    )
+    assert container.repo.claim(alive, FileStatus.PENDING, 0, current_token())
+    queue = RecordingQueue()
+    sweeper = Sweeper(container.repo, queue, container.settings)
+    assert sweeper.recover_orphans() == [orphan]
+    assert queue.sent == [orphan]
+    # Past the hard time limit, no run can still be going, whoever owns it.
+    limit = container.settings.task_time_limit_seconds
+    later = datetime.now(UTC) + timedelta(seconds=limit + 60)
+    assert sorted(sweeper.recover_orphans(now=later)) == sorted([orphan, alive])

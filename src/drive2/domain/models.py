@@ -99,6 +99,11 @@ class FileRecord:
     dispatch_count: int = 0
     #: The user chose the tags; processing leaves them alone from then on.
     tags_edited: bool = False
+    #: Runs started since the last clean end (a run that never ended crashed its worker).
+    deliveries: int = 0
+    #: The process running the file ("host:pid:start"), while it is processing.
+    worker: str | None = None
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)

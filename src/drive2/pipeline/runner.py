@@ -24,12 +24,19 @@ from drive2.domain.errors import (
     TransientProcessingError,
     UnsafeContentError,
 )
-from drive2.domain.models import ProcessingResult, StageOutcome, StageRecord
+from drive2.domain.models import (
+    FileRecord,
+    FileStatus,
+    ProcessingResult,
+    StageOutcome,
+    StageRecord,
+)
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.stage import Stage, StageSkipped
 from drive2.pipeline.text_normalise import excerpt
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
+from drive2.process_identity import current_token, run_must_be_over
 from drive2.services.storage import download_file_sync
 
 log = logging.getLogger(__name__)
@@ -55,10 +62,9 @@ class PipelineRunner:
     passthrough: tuple[type[BaseException], ...] = ()
 
     def run(self, file_id: str, redelivered: bool = False) -> RunOutcome:
-        record = self.repo.claim(file_id, allow_processing=redelivered)
-        if record is None:
-            log.info("file %s not claimed (finished, deleted or owned by another run)", file_id)
-            return RunOutcome.NOT_CLAIMED
+        record = self._claim(file_id, redelivered)
+        if isinstance(record, RunOutcome):
+            return record
         attempt = record.attempts
         workdir = Path(tempfile.mkdtemp(prefix=f"drive2-{file_id[:8]}-"))
         try:
@@ -90,6 +96,45 @@ class PipelineRunner:
             raise TransientProcessingError(str(exc)) from exc
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _claim(self, file_id: str, redelivered: bool) -> FileRecord | RunOutcome:
+        """Take the file, or say why not: another live run has it, it is done, or it has
+        crashed its worker too often to be tried again."""
+        current = self.repo.get_file(file_id)
+        if current is None or current.status not in (FileStatus.PENDING, FileStatus.PROCESSING):
+            log.info("file %s not claimed (finished or deleted)", file_id)
+            return RunOutcome.NOT_CLAIMED
+        if current.status is FileStatus.PROCESSING:
+            # A redelivery after a worker was lost, or a run that cannot still be going.
+            over = run_must_be_over(
+                current.worker,
+                current.started_at,
+                datetime.now(UTC),
+                self.settings.task_time_limit_seconds,
+            )
+            if not (redelivered or over):
+                log.info("file %s not claimed: %s is still running it", file_id, current.worker)
+                return RunOutcome.NOT_CLAIMED
+            if current.deliveries >= self.settings.max_worker_crashes:
+                reason = (
+                    f"crashed the worker {current.deliveries} times (the process was killed "
+                    "while working on this file: out of memory, a crash in a library, or a "
+                    "kill); not tried again — reprocess the file to try once more"
+                )
+                self.repo.fail(file_id, current.attempts, reason)
+                log.error("file %s failed: %s", file_id, reason)
+                return RunOutcome.FAILED
+            log.warning(
+                "file %s taken over from a lost run (%s, run %d)",
+                file_id,
+                current.worker,
+                current.deliveries,
+            )
+        record = self.repo.claim(file_id, current.status, current.attempts, current_token())
+        if record is None:
+            log.info("file %s not claimed (another delivery took it first)", file_id)
+            return RunOutcome.NOT_CLAIMED
+        return record
 
     def _run_stages(self, ctx: ProcessingContext) -> RunOutcome:
         file_id = ctx.file.id

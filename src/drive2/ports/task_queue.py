@@ -13,3 +13,7 @@ class TaskQueue(Protocol):
     def check(self) -> None:
         """Raise if the broker cannot take messages right now (readiness)."""
         ...
+
+    def close(self) -> None:
+        """Release broker connections."""
+        ...

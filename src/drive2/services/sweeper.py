@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from drive2.config import Settings
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
+from drive2.process_identity import run_must_be_over
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ class SweepReport:
     failed_stuck: list[str] = field(default_factory=list)
     redispatched: list[str] = field(default_factory=list)
     failed_undeliverable: list[str] = field(default_factory=list)
+    #: Files left in processing by a run that is over (a dead worker), queued to run again.
+    recovered: list[str] = field(default_factory=list)
 
 
 class Sweeper:
@@ -43,6 +46,7 @@ class Sweeper:
             )
             if self.repo.fail(record.id, None, reason):
                 report.failed_stuck.append(record.id)
+        report.recovered = self.recover_orphans(now)
         pending_after = timedelta(seconds=self.settings.stale_pending_seconds)
         for record in self.repo.stale_pending(now - pending_after):
             if record.dispatch_count >= self.settings.max_dispatch_attempts:
@@ -57,11 +61,41 @@ class Sweeper:
                 continue
             self.repo.note_dispatch(record.id)
             report.redispatched.append(record.id)
-        if any((report.failed_stuck, report.redispatched, report.failed_undeliverable)):
+        if report.failed_stuck or report.redispatched or report.failed_undeliverable:
             log.info(
-                "sweep: %d stuck failed, %d re-queued, %d undeliverable",
+                "sweep: %d stuck failed, %d re-queued, %d undeliverable, %d recovered",
                 len(report.failed_stuck),
                 len(report.redispatched),
                 len(report.failed_undeliverable),
+                len(report.recovered),
             )
         return report
+
+    def recover_orphans(self, now: datetime | None = None) -> list[str]:
+        """Queue again the files whose run is over without having said so: their owner
+        process is gone (checked on this host), or they started longer ago than the hard
+        time limit allows. The claim takes them over and counts the crash."""
+        now = now or datetime.now(UTC)
+        recovered: list[str] = []
+        for record in self.repo.processing_files():
+            if not run_must_be_over(
+                record.worker, record.started_at, now, self.settings.task_time_limit_seconds
+            ):
+                continue
+            if record.dispatch_count >= self.settings.max_dispatch_attempts:
+                reason = (
+                    "lost by its worker and could not be queued again after "
+                    f"{record.dispatch_count} tries"
+                )
+                self.repo.fail(record.id, None, reason)
+                continue
+            try:
+                self.queue.dispatch_processing(record.id, record.user_id)
+            except Exception:
+                log.exception("could not queue orphaned file %s", record.id)
+                continue
+            self.repo.note_dispatch(record.id)
+            recovered.append(record.id)
+        if recovered:
+            log.warning("re-queued %d files left by a lost worker: %s", len(recovered), recovered)
+        return recovered

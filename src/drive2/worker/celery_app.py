@@ -13,6 +13,7 @@ from celery.signals import setup_logging
 from drive2.config import get_settings
 from drive2.logging_setup import configure_logging
 from drive2.worker.celery_config import create_celery_app
+from drive2.worker.recovery import RecoverOrphans
 
 app = create_celery_app(get_settings())
 
@@ -24,3 +25,4 @@ def _drive2_logging(**_: Any) -> None:
 
 
 app.autodiscover_tasks(["drive2.worker"], related_name="tasks", force=True)
+app.steps["consumer"].add(RecoverOrphans)

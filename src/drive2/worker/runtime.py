@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery.signals import worker_process_init
@@ -25,3 +27,13 @@ def _fresh_container_after_fork(**_: Any) -> None:
     if _container is not None:
         _container.close()
     _container = None
+
+
+@contextmanager
+def short_lived_container() -> Iterator[Container]:
+    """For the worker's main process, which must not keep connections its children inherit."""
+    c = build_container(get_settings())
+    try:
+        yield c
+    finally:
+        c.close()

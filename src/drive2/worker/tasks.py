@@ -120,4 +120,5 @@ def cleanup_old_tasks() -> dict[str, int]:
         "failed_stuck": len(report.failed_stuck),
         "redispatched": len(report.redispatched),
         "failed_undeliverable": len(report.failed_undeliverable),
+        "recovered": len(report.recovered),
     }

@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, text, update
@@ -71,7 +71,14 @@ def _file(row: FileRow, tags: list[str]) -> FileRecord:
         tags=tags,
         dispatch_count=row.dispatch_count,
         tags_edited=row.tags_edited,
+        deliveries=row.deliveries,
+        worker=row.worker,
+        started_at=row.started_at,
     )
+
+
+#: What every clean end of a run writes: no owner, and no crash counted against the file.
+_ENDED: dict[str, Any] = {"deliveries": 0, "worker": None}
 
 
 class SqlRepository:
@@ -265,6 +272,7 @@ class SqlRepository:
                     stage="queued",
                     error=None,
                     dispatch_count=0,
+                    **_ENDED,
                     updated_at=utcnow(),
                 )
             )
@@ -279,18 +287,24 @@ class SqlRepository:
             )
 
     # --- pipeline state ------------------------------------------------------------------------
-    def claim(self, file_id: str, allow_processing: bool) -> FileRecord | None:
-        allowed = [FileStatus.PENDING.value]
-        if allow_processing:
-            allowed.append(FileStatus.PROCESSING.value)
+    def claim(
+        self, file_id: str, expected: FileStatus, attempt: int, worker: str | None = None
+    ) -> FileRecord | None:
+        """Start a run: compare-and-set on the (status, attempts) the caller saw."""
         now = utcnow()
         with self._session() as s:
             result = s.execute(
                 update(FileRow)
-                .where(FileRow.id == file_id, FileRow.status.in_(allowed))
+                .where(
+                    FileRow.id == file_id,
+                    FileRow.status == expected.value,
+                    FileRow.attempts == attempt,
+                )
                 .values(
                     status=FileStatus.PROCESSING.value,
                     attempts=FileRow.attempts + 1,
+                    deliveries=FileRow.deliveries + 1,
+                    worker=worker,
                     progress=10,
                     stage="starting",
                     error=None,
@@ -364,6 +378,7 @@ class SqlRepository:
             done = s.execute(
                 self._cas(s, file_id, attempt).values(
                     status=FileStatus.COMPLETED.value,
+                    **_ENDED,
                     progress=100,
                     stage="done",
                     error=None,
@@ -407,6 +422,7 @@ class SqlRepository:
             done = s.execute(
                 query.values(
                     status=FileStatus.FAILED.value,
+                    **_ENDED,
                     error=error[:4000],
                     processed_at=now,
                     updated_at=now,
@@ -419,6 +435,7 @@ class SqlRepository:
             done = s.execute(
                 self._cas(s, file_id, attempt).values(
                     status=FileStatus.PENDING.value,
+                    **_ENDED,
                     stage="waiting to retry",
                     error=error[:4000],
                     updated_at=utcnow(),
@@ -491,6 +508,9 @@ class SqlRepository:
 
     def stale_pending(self, older_than: datetime) -> list[FileRecord]:
         return self._older(FileStatus.PENDING, older_than)
+
+    def processing_files(self) -> list[FileRecord]:
+        return self._older(FileStatus.PROCESSING, utcnow() + timedelta(days=1))
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

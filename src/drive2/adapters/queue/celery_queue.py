@@ -21,3 +21,6 @@ class CeleryTaskQueue:
         with self.app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=3)
             conn.default_channel.queue_declare(queue=DEFAULT_QUEUE, durable=True)
+
+    def close(self) -> None:
+        self.app.close()
