@@ -14,18 +14,30 @@ from pathlib import Path
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        concurrency: int = 2,
+        app_module: str = "drive2.worker.celery_app",
+    ) -> None:
+        self.env = env
+        self.concurrency = concurrency
+        self.app_module = app_module
         self.log_path = log_path
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
-        full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        # The repository root on the path, for test-only apps such as tests.support.fault_app.
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "celery",
                 "-A",
-                "drive2.worker.celery_app",
+                app_module,
                 "worker",
                 "--loglevel",
                 "INFO",
@@ -58,6 +70,17 @@ class WorkerProcess:
             time.sleep(0.2)
         raise AssertionError(f"worker not ready in {timeout}s:\n{self.log()[-4000:]}")
 
+    def kill(self) -> None:
+        """SIGKILL the whole worker — main process and children — as an OOM killer or a
+        power cut would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def child_pids(self) -> list[int]:
+        import psutil
+
+        return [c.pid for c in psutil.Process(self.process.pid).children(recursive=True)]
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -71,9 +94,12 @@ class WorkerProcess:
 
 @contextmanager
 def running_worker(
-    env: dict[str, str], log_path: Path, concurrency: int = 2
+    env: dict[str, str],
+    log_path: Path,
+    concurrency: int = 2,
+    app_module: str = "drive2.worker.celery_app",
 ) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(env, log_path, concurrency)
+    worker = WorkerProcess(env, log_path, concurrency, app_module)
     try:
         worker.wait_ready()
         yield worker
