@@ -3,10 +3,7 @@ driven over real HTTP."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,90 +14,15 @@ import pytest
 
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.files import pdf_with_text, truncated_pdf
-from tests.support.proxy import free_port
+from tests.support.serve import Served, serving
 
 pytestmark = pytest.mark.slow
 
 
-class Served:
-    def __init__(
-        self, process: subprocess.Popen[bytes], url: str, data_dir: Path, log: Path
-    ) -> None:
-        self.process = process
-        self.url = url
-        self.data_dir = data_dir
-        self.log = log
-
-    def children(self, role: str) -> list[psutil.Process]:
-        found = []
-        for child in psutil.Process(self.process.pid).children(recursive=False):
-            try:
-                cmd = " ".join(child.cmdline())
-            except psutil.Error:
-                continue  # a zombie the supervisor has not reaped yet
-            if (
-                (role == "worker" and " worker" in cmd)
-                or (role == "beat" and " beat" in cmd)
-                or (role == "api" and "uvicorn" in cmd)
-            ):
-                found.append(child)
-        return found
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    port = free_port()
-    data_dir = tmp_path / "data"
-    log = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))}
-    env.update(
-        {
-            "MAX_UPLOAD_BYTES": str(1024 * 1024),
-            "TASK_RETRY_DELAY_SECONDS": "0.5",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "drive2.cli",
-                "serve",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                str(port),
-                "--concurrency",
-                "1",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp_path,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        if "Drive2 is running at" in text:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-        assert process.poll() is None, text[-3000:]
-        time.sleep(0.2)
-    else:
-        raise AssertionError(log.read_text()[-3000:])
-    served = Served(process, url, data_dir, log)
-    try:
-        yield served
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with serving(tmp_path) as running:
+        yield running
 
 
 def _wait_worker_ready(served: Served, count: int, timeout: float = 60) -> None:
