@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,6 @@ def test_worker_task_lines_carry_task_file_stage_duration_and_outcome(tmp_path: 
             lines = [line for line in _json_lines(worker.log()) if line.get("file_id") == fid]
             if any(line.get("event") == "task_end" for line in lines):
                 break
-            import time
-
             time.sleep(0.2)
     container.close()
     start = next(line for line in lines if line.get("event") == "task_start")
