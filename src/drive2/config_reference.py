@@ -115,7 +115,8 @@ def setting_docs(env_example: Path = ENV_EXAMPLE) -> list[SettingDoc]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    # "<data dir>" would be swallowed as an HTML tag by Markdown renderers.
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_reference(env_example: Path = ENV_EXAMPLE) -> str:
@@ -130,9 +131,8 @@ def render_reference(env_example: Path = ENV_EXAMPLE) -> str:
             section = doc.section
             lines += ["", f"**{section[:1].upper()}{section[1:]}**", ""]
             lines += ["| variable | default | type | what it does |", "|---|---|---|---|"]
-        lines.append(
-            f"| `{doc.env}` | `{_cell(doc.default)}` | {doc.type} | {_cell(doc.description)} |"
-        )
+        default = "unset" if doc.default == "unset" else f"`{_cell(doc.default)}`"
+        lines.append(f"| `{doc.env}` | {default} | {doc.type} | {_cell(doc.description)} |")
     return "\n".join(lines)
 
 
