@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DATA_DIR ?= drive2-data
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run test lint unit bench clean
+.PHONY: install system-deps run test lint unit bench clean docs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: install lint  ## the whole suite; service-backed tests need PostgreSQL and
 
 bench: install  ## upload benchmark; prints figures against a raw write baseline
 	$(BIN)/python bench/upload.py
+
+docs: install  ## regenerate the configuration reference in docs/operations.md from Settings
+	$(BIN)/drive2 config-reference --write docs/operations.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

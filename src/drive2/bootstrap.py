@@ -22,11 +22,13 @@ from drive2.pipeline.runner import PipelineRunner
 from drive2.ports.ai_provider import AiProvider
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.embedder import Embedder
+from drive2.ports.metrics import MetricCounters
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.auth import AuthService
 from drive2.services.files import FileService
 from drive2.services.health import HealthService
+from drive2.services.metrics import MetricSources, MetricsRecorder
 from drive2.services.search import SearchService
 from drive2.services.sweeper import Sweeper
 from drive2.services.thumbnails import ThumbnailService
@@ -121,7 +123,9 @@ class Container:
     @cached_property
     def ai(self) -> AiProvider:
         """The configured LLM providers in AI_PROVIDERS order, then local_ai."""
-        return build_chain(self.settings, self.local_ai, self.ai_limiter)
+        return build_chain(
+            self.settings, self.local_ai, self.ai_limiter, on_call=self.metrics.ai_call
+        )
 
     @cached_property
     def auth(self) -> AuthService:
@@ -168,6 +172,48 @@ class Container:
                 "broker": self.queue.check,
                 "vector_index": self.vectors.check,
             }
+        )
+
+    # --- operating (issue 7): metrics shared by every process ---------------------------------
+    @cached_property
+    def metric_counters(self) -> MetricCounters:
+        """A Redis hash when the deployment has Redis, else a SQLite file in the data dir
+        (the embedded deployment is one machine)."""
+        url = self.settings.redis_url or self.settings.resolved_broker_url
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            from drive2.adapters.metrics.redis_counters import RedisMetricCounters
+
+            return RedisMetricCounters(url)
+        from drive2.adapters.metrics.sqlite_counters import SqliteMetricCounters
+
+        return SqliteMetricCounters(self.settings.data_path / "metrics.sqlite3")
+
+    @cached_property
+    def metrics(self) -> MetricsRecorder:
+        return MetricsRecorder(self.metric_counters)
+
+    @cached_property
+    def metric_sources(self) -> MetricSources:
+        from drive2.adapters.db.stats import SqlStats
+        from drive2.adapters.queue.depth import queue_depths
+        from drive2.services.metrics import quota_providers
+        from drive2.worker.queues import ALL_QUEUES
+
+        broker = self.settings.resolved_broker_url
+
+        def remaining() -> dict[str, int]:
+            found = {}
+            for provider, quota in quota_providers(self.settings):
+                left = self.ai_limiter.remaining_today(provider, quota)
+                if left is not None:
+                    found[provider] = left
+            return found
+
+        return MetricSources(
+            stats=SqlStats(self.engine),
+            counters=self.metric_counters,
+            queue_depths=lambda: queue_depths(broker, ALL_QUEUES),
+            quota_remaining=remaining,
         )
 
     def close(self) -> None:

@@ -189,5 +189,81 @@ def sweep() -> None:
     )
 
 
+# --- operating (issue 7): flower, doctor, config-reference -----------------------------------
+
+
+@main.command()
+@click.option("--port", type=int, default=5555, show_default=True)
+@click.option("--address", default=None, help="default: all interfaces")
+@click.option(
+    "--basic-auth",
+    default=None,
+    help="user:password[,user2:password2]; default: the FLOWER_BASIC_AUTH environment variable",
+)
+def flower(port: int, address: str | None, basic_auth: str | None) -> None:
+    """Run Flower, Celery's monitor, on the Drive2 app (same as `celery -A
+    drive2.worker.celery_app flower`)."""
+    settings = get_settings()
+    if settings.embedded_broker:
+        click.echo(
+            "warning: the embedded SQLite broker carries no task events or remote control, so "
+            "Flower will show no workers or tasks; use Redis (REDIS_URL) to watch workers.",
+            err=True,
+        )
+    if not (basic_auth or os.environ.get("FLOWER_BASIC_AUTH")):
+        click.echo(
+            "warning: no --basic-auth / FLOWER_BASIC_AUTH: the UI is open to anyone who can "
+            "reach the port, and Flower's HTTP API is off.",
+            err=True,
+        )
+    argv = [sys.executable, "-m", "celery", "-A", "drive2.worker.celery_app", "flower"]
+    argv.append(f"--port={port}")
+    if address:
+        argv.append(f"--address={address}")
+    if basic_auth:
+        argv.append(f"--basic-auth={basic_auth}")
+    os.execvp(sys.executable, argv)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def doctor(as_json: bool) -> None:
+    """Check the parts (database, object store, broker, vector index) and the system tools.
+
+    Exits 1 when a part is down or a required tool or OCR language is missing."""
+    import json
+
+    from drive2.bootstrap import build_container
+    from drive2.services.doctor import diagnose, render
+
+    settings = get_settings()
+    container = build_container(settings)
+    try:
+        report = diagnose(settings, container.health)
+    finally:
+        container.close()
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else render(report))
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("config-reference")
+@click.option(
+    "--write",
+    "doc",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="rewrite the generated block of this Markdown file (e.g. docs/operations.md)",
+)
+def config_reference(doc: Path | None) -> None:
+    """Print the configuration reference generated from the Settings class."""
+    from drive2.config_reference import render_reference, update_document
+
+    if doc is None:
+        click.echo(render_reference())
+        return
+    changed = update_document(doc)
+    click.echo(f"{doc}: {'updated' if changed else 'already current'}")
+
+
 if __name__ == "__main__":
     main()

@@ -62,13 +62,21 @@ def create_app(container: Container) -> FastAPI:
         if path != "unmatched" and request.url.path.startswith(API_PREFIX):
             path = API_PREFIX + path
         HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        duration_ms = (time.perf_counter() - started) * 1000
         log.info(
             "request id=%s method=%s path=%s status=%s duration_ms=%.1f",
             rid,
             request.method,
             path,
             response.status_code,
-            (time.perf_counter() - started) * 1000,
+            duration_ms,
+            extra={  # the same as fields, for JSON logs (LOG_JSON=true)
+                "request_id": rid,
+                "method": request.method,
+                "path": path,
+                "status": response.status_code,
+                "duration_ms": round(duration_ms, 1),
+            },
         )
         return response
 

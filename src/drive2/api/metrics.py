@@ -1,11 +1,51 @@
-"""Prometheus metrics of the API process."""
+"""Prometheus metrics for /metrics.
+
+Two registries: this process's own (HTTP requests, uploads, and the standard process_* /
+python_* collectors), kept per API process like any Prometheus client; and, per container,
+the deployment's (files by status, stage and task durations, task outcomes, queue depth, AI
+calls and quota — see services/metrics.py), the same whichever API process answers.
+
+The AI chain's in-process counters (adapters/ai/chain.py) stay in prometheus_client's default
+registry and are not exported here: in an API process they would always read zero, and the
+deployment-wide drive2_ai_calls_total below has the same name.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+
+from drive2.services.metrics import DeploymentCollector, MetricSources
+
+PROCESS_REGISTRY = CollectorRegistry()
+ProcessCollector(registry=PROCESS_REGISTRY)
+PlatformCollector(registry=PROCESS_REGISTRY)
+GCCollector(registry=PROCESS_REGISTRY)
 
 HTTP_REQUESTS = Counter(
-    "drive2_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+    "drive2_http_requests_total",
+    "HTTP requests answered",
+    ["method", "route", "status"],
+    registry=PROCESS_REGISTRY,
 )
-UPLOADS = Counter("drive2_uploads_total", "Files uploaded", ["outcome"])
-UPLOAD_BYTES = Counter("drive2_upload_bytes_total", "Bytes received in uploads")
+UPLOADS = Counter("drive2_uploads_total", "Files uploaded", ["outcome"], registry=PROCESS_REGISTRY)
+UPLOAD_BYTES = Counter(
+    "drive2_upload_bytes_total", "Bytes received in uploads", registry=PROCESS_REGISTRY
+)
+
+
+def deployment_registry(sources: MetricSources) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DeploymentCollector(sources))
+    return registry
+
+
+def exposition(deployment: CollectorRegistry) -> bytes:
+    """The text format of both registries (their metric names never overlap)."""
+    return generate_latest(PROCESS_REGISTRY) + generate_latest(deployment)

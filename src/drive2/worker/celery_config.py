@@ -8,6 +8,7 @@ from celery import Celery
 
 from drive2.config import Settings
 from drive2.worker import sqlite_transport
+from drive2.worker.queues import queue_config
 from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE, RERUN_FALLBACK_AI
 
 
@@ -59,4 +60,11 @@ def create_celery_app(settings: Settings) -> Celery:
         beat_schedule_filename=str(settings.data_path / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
     )
+    # --- operating (issue 7): queues, routes and the events Flower shows ---------------------
+    app.conf.update(queue_config())
+    # Task events feed Flower. Only on a real broker: kombu's SQLite transport keeps exchange
+    # bindings per process, so no other process could receive an event; each would be dropped
+    # with an UndeliverableWarning.
+    events = not settings.embedded_broker
+    app.conf.update(worker_send_task_events=events, task_send_sent_event=events)
     return app

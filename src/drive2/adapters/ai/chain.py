@@ -10,6 +10,7 @@ AI. Every result names the provider and model that made it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prometheus_client import Counter, Gauge
@@ -52,7 +53,9 @@ class ProviderChain:
         local: AiProvider,
         limiter: AiLimiter,
         breaker_cooldown_seconds: float = 300.0,
+        on_call: Callable[[str, str], None] | None = None,
     ) -> None:
+        self.on_call = on_call  # (provider, outcome): the deployment-wide counter
         self.links = list(links)
         self.local = local
         self.limiter = limiter
@@ -103,7 +106,7 @@ class ProviderChain:
                 "AI provider %s not used (%s); falling back to %s", link.name, reason, following
             )
         result = self.local.analyse(text, filename, metadata)
-        AI_CALLS.labels(self.local.name, "ok").inc()
+        self._count(self.local.name, "ok")
         return result
 
     def _attempt(
@@ -112,7 +115,7 @@ class ProviderChain:
         name = link.name
         skipped = self._admit(link)
         if skipped is not None:
-            AI_CALLS.labels(name, skipped[0]).inc()
+            self._count(name, skipped[0])
             return None, skipped[1]
         try:
             result = link.provider.analyse(text, filename, metadata)
@@ -129,7 +132,7 @@ class ProviderChain:
         except Exception as exc:
             log.exception("AI provider %s crashed", name)
             return self._failed(name, "error", f"{type(exc).__name__}: {exc}")
-        AI_CALLS.labels(name, "ok").inc()
+        self._count(name, "ok")
         return result, "ok"
 
     def _admit(self, link: ChainLink) -> tuple[str, str] | None:
@@ -161,13 +164,22 @@ class ProviderChain:
         except Exception:
             log.exception("could not open the breaker of %s", name)
 
-    @staticmethod
-    def _failed(name: str, outcome: str, reason: str) -> tuple[None, str]:
-        AI_CALLS.labels(name, outcome).inc()
+    def _failed(self, name: str, outcome: str, reason: str) -> tuple[None, str]:
+        self._count(name, outcome)
         return None, reason
 
+    def _count(self, provider: str, outcome: str) -> None:
+        AI_CALLS.labels(provider, outcome).inc()
+        if self.on_call is not None:
+            self.on_call(provider, outcome)
 
-def build_chain(settings: Settings, local: AiProvider, limiter: AiLimiter) -> ProviderChain:
+
+def build_chain(
+    settings: Settings,
+    local: AiProvider,
+    limiter: AiLimiter,
+    on_call: Callable[[str, str], None] | None = None,
+) -> ProviderChain:
     """AI_PROVIDERS in order; gemini only with GEMINI_API_KEY, ollama only with OLLAMA_URL;
     the local provider last whatever its place in the list."""
     links: list[ChainLink] = []
@@ -200,4 +212,4 @@ def build_chain(settings: Settings, local: AiProvider, limiter: AiLimiter) -> Pr
         elif name not in (*LLM_PROVIDERS, "local"):
             log.warning("unknown AI provider %r in AI_PROVIDERS; ignored", name)
     log.info("AI providers: %s", " -> ".join([link.name for link in links] + [local.name]))
-    return ProviderChain(links, local, limiter, settings.ai_breaker_cooldown_seconds)
+    return ProviderChain(links, local, limiter, settings.ai_breaker_cooldown_seconds, on_call)

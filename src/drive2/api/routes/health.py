@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from drive2.api.deps import ContainerDep
+from drive2.api.metrics import deployment_registry, exposition
 
 router = APIRouter(tags=["health"])
 
@@ -29,5 +30,10 @@ async def readyz(c: ContainerDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request, c: ContainerDep) -> Response:
+    registry = getattr(request.app.state, "deployment_metrics", None)
+    if registry is None:
+        registry = request.app.state.deployment_metrics = deployment_registry(c.metric_sources)
+    # The deployment's numbers come from the database and the broker: off the event loop.
+    body = await run_in_threadpool(exposition, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

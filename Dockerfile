@@ -1,0 +1,43 @@
+# One image for every Drive2 process of the server deployment: the API, the Celery workers,
+# Beat and Flower differ only in their command (see docker-compose.yml). The workers need the
+# system tools (tesseract with English and Thai, poppler, ffmpeg); the API needs them too for
+# `drive2 doctor`, and one image is simpler to build, ship and keep in step than two.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    # Several OCR pages run at once (one per worker process): one OpenMP thread each.
+    OMP_THREAD_LIMIT=1 \
+    DRIVE2_DATA_DIR=/var/lib/drive2
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-eng tesseract-ocr-tha \
+        poppler-utils \
+        ffmpeg \
+        curl \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# torch first, from the CPU-only index: installed as a dependency of the project, pip would
+# take PyPI's default Linux build, which pulls several GB of CUDA libraries that a CPU-only
+# worker never uses. The version is the one pyproject.toml pins, so the project's own install
+# below finds it satisfied and leaves it alone.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+# Dependencies before the source, so a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install . && python -c "import drive2, torch; print('drive2 + torch', torch.__version__)"
+
+RUN useradd --system --create-home --home-dir /home/drive2 drive2 \
+    && mkdir -p /var/lib/drive2 \
+    && chown drive2:drive2 /var/lib/drive2
+USER drive2
+VOLUME ["/var/lib/drive2"]
+
+EXPOSE 8000
+CMD ["drive2", "api", "--host", "0.0.0.0", "--port", "8000"]
