@@ -15,15 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from drive2.adapters.ai.minilm import DIMENSION, MODEL_NAME
-from drive2.adapters.db.migrate import upgrade
-from drive2.api.app import create_app
-from drive2.bootstrap import Container, build_container
-from drive2.config import Settings
+from drive2.bootstrap import Container
 from drive2.domain.models import FileRecord, FileStatus
 from tests.support.api import register_and_login, upload, wait_for_status
+from tests.support.app import client_and_container
 from tests.support.files import pdf_with_text
 from tests.support.redis_server import own_redis
 from tests.support.services import fresh_postgres_database
@@ -55,14 +52,6 @@ def env(tmp_path: Path, redis_of_our_own: Any) -> Iterator[dict[str, str]]:
         }
 
 
-def _api(env: dict[str, str], **extra: str) -> tuple[TestClient, Container]:
-    settings = Settings(_env_file=None, **{**env, **extra})  # type: ignore[call-arg]
-    settings.data_path.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    container = build_container(settings)
-    return TestClient(create_app(container)), container
-
-
 def _wait(what: str, check: Callable[[], bool], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,7 +81,7 @@ def _owner_pid(container: Container, file_id: str) -> int:
 def test_a_worker_process_killed_mid_file_runs_it_again_once_in_effects(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(env)
+    client, container = client_and_container(env)
     with client, running_worker(env, tmp_path / "w.log", app_module=FAULT_APP) as worker:
         headers = register_and_login(client)
         data = pdf_with_text("Field notes on river dolphins of the Mekong, survey of March")
@@ -119,7 +108,7 @@ def test_a_worker_process_killed_mid_file_runs_it_again_once_in_effects(
 def test_the_whole_worker_killed_and_restarted_finishes_every_file_in_flight(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(env)
+    client, container = client_and_container(env)
     with client:
         headers = register_and_login(client)
         with running_worker(env, tmp_path / "w1.log", app_module=FAULT_APP) as first:
@@ -149,7 +138,7 @@ def test_the_whole_worker_killed_and_restarted_finishes_every_file_in_flight(
 def test_a_file_that_crashes_its_worker_every_time_is_failed_at_the_cap(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(env)
+    client, container = client_and_container(env)
     cap = container.settings.max_worker_crashes
     with client, running_worker(env, tmp_path / "w.log", app_module=FAULT_APP):
         headers = register_and_login(client)
@@ -173,7 +162,7 @@ def test_the_hard_time_limit_fails_the_file_with_the_reason(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     limits = {"TASK_TIME_LIMIT_SECONDS": "40", "TASK_SOFT_TIME_LIMIT_SECONDS": "30"}
-    client, container = _api(env, **limits)
+    client, container = client_and_container(env, **limits)
     with client, running_worker({**env, **limits}, tmp_path / "w.log", app_module=FAULT_APP):
         headers = register_and_login(client)
         hung = upload(client, headers, "fault-hang.txt", b"never ends").json()["file_id"]
@@ -190,7 +179,7 @@ def test_redis_stopped_and_restarted_leaves_no_file_pending_or_processing(
     env: dict[str, str], tmp_path: Path, redis_of_our_own: Any
 ) -> None:
     fast = {"STALE_PENDING_SECONDS": "1"}
-    client, container = _api(env, **fast)
+    client, container = client_and_container(env, **fast)
     with client, running_worker({**env, **fast}, tmp_path / "w.log", app_module=FAULT_APP) as w:
         headers = register_and_login(client)
         ids = [

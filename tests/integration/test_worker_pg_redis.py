@@ -6,19 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
-from drive2.adapters.db.migrate import upgrade
-from drive2.api.app import create_app
-from drive2.bootstrap import Container, build_container
-from drive2.config import Settings
 from drive2.domain.models import FileStatus
 from drive2.worker.task_names import CLEANUP_OLD_TASKS
 from tests.support.api import register_and_login, upload, wait_for_status
+from tests.support.app import client_and_container
 from tests.support.files import pdf_with_text, truncated_pdf, utf16_text, windows874_text
 from tests.support.proxy import TcpProxy, free_port
 from tests.support.services import fresh_postgres_database, fresh_redis_db
@@ -41,18 +36,10 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         }
 
 
-def _api(env: dict[str, str], **extra: Any) -> tuple[TestClient, Container]:
-    settings = Settings(_env_file=None, **{**env, **extra})  # type: ignore[call-arg]
-    settings.data_path.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    container = build_container(settings)
-    return TestClient(create_app(container)), container
-
-
 def test_a_real_worker_processes_every_kind_of_text(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(server_env)
+    client, container = client_and_container(server_env)
     cases = {
         "notes.txt": (b"Plain words about the annual budget meeting.", "annual budget"),
         "thai.txt": (windows874_text("สวัสดีครับ ใบเสร็จรับเงิน"), "ใบเสร็จรับเงิน"),
@@ -106,7 +93,7 @@ def test_a_real_worker_processes_every_kind_of_text(
 def test_empty_file_completes_and_truncated_pdf_fails_at_once(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(server_env)
+    client, container = client_and_container(server_env)
     with client, running_worker(server_env, tmp_path / "worker.log") as worker:
         headers = register_and_login(client)
         empty = upload(client, headers, "empty.txt", b"").json()["file_id"]
@@ -128,7 +115,7 @@ def test_empty_file_completes_and_truncated_pdf_fails_at_once(
 def test_reprocess_runs_the_pipeline_again_idempotently(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(server_env)
+    client, container = client_and_container(server_env)
     with client, running_worker(server_env, tmp_path / "worker.log"):
         headers = register_and_login(client)
         fid = upload(client, headers, "memo.txt", b"Memo about the office move in March.").json()[
@@ -175,7 +162,7 @@ def test_transient_object_store_outage_is_retried_then_completes(
 ) -> None:
     _host, port = moto_url.rsplit(":", 1)
     proxy = TcpProxy("127.0.0.1", int(port))
-    client, container = _api({**server_env, **_s3(moto_url)})
+    client, container = client_and_container({**server_env, **_s3(moto_url)})
     worker_env = {
         **server_env,
         **_s3(f"http://127.0.0.1:{proxy.port}"),
@@ -209,7 +196,7 @@ def test_transient_object_store_outage_is_retried_then_completes(
 def test_retries_run_out_and_the_file_fails_with_the_reason(
     server_env: dict[str, str], tmp_path: Path, moto_url: str
 ) -> None:
-    client, container = _api({**server_env, **_s3(moto_url)})
+    client, container = client_and_container({**server_env, **_s3(moto_url)})
     dead = f"http://127.0.0.1:{free_port()}"
     worker_env = {**server_env, **_s3(dead), "TASK_MAX_RETRIES": "2"}
     with client, running_worker(worker_env, tmp_path / "worker.log"):
@@ -225,7 +212,7 @@ def test_retries_run_out_and_the_file_fails_with_the_reason(
 def test_sweeper_redispatches_lost_pending_and_fails_stuck_processing(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(server_env)
+    client, container = client_and_container(server_env)
     worker_env = {**server_env, "STALE_PENDING_SECONDS": "0", "STUCK_PROCESSING_SECONDS": "0"}
     with client:
         headers = register_and_login(client)

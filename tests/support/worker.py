@@ -20,10 +20,8 @@ class WorkerProcess:
         log_path: Path,
         concurrency: int = 2,
         app_module: str = "drive2.worker.celery_app",
+        queues: str | None = None,
     ) -> None:
-        self.env = env
-        self.concurrency = concurrency
-        self.app_module = app_module
         self.log_path = log_path
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         # The repository root on the path, for test-only apps such as tests.support.fault_app.
@@ -50,6 +48,7 @@ class WorkerProcess:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *(["-Q", queues] if queues else []),
             ],
             env=full_env,
             stdout=self._log,
@@ -98,8 +97,9 @@ def running_worker(
     log_path: Path,
     concurrency: int = 2,
     app_module: str = "drive2.worker.celery_app",
+    queues: str | None = None,
 ) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(env, log_path, concurrency, app_module)
+    worker = WorkerProcess(env, log_path, concurrency, app_module, queues)
     try:
         worker.wait_ready()
         yield worker

@@ -18,12 +18,16 @@ class RecordingQueue:
         self.sent: list[str] = []
         self.fail = fail
 
-    def dispatch_processing(self, file_id: str, user_id: str) -> None:
+    def dispatch_processing(
+        self, file_id: str, user_id: str, content_type: str | None = None
+    ) -> None:
         if self.fail:
             raise ConnectionError("broker down")
         self.sent.append(file_id)
 
-    def dispatch_reprocess(self, file_id: str, user_id: str) -> None:
+    def dispatch_reprocess(
+        self, file_id: str, user_id: str, content_type: str | None = None
+    ) -> None:
         self.dispatch_processing(file_id, user_id)
 
     def check(self) -> None:

@@ -100,7 +100,7 @@ class FileService:
             # The embed stage replaces the file's vectors anyway; this only clears them early.
             log.warning("could not clear the vectors of %s before reprocessing", record.id)
         try:
-            self.queue.dispatch_reprocess(record.id, user.id)
+            self.queue.dispatch_reprocess(record.id, user.id, record.content_type)
         except Exception:
             log.exception("could not queue reprocess of %s; the sweeper will retry", record.id)
         return self.get(user, file_id)

@@ -55,7 +55,7 @@ class Sweeper:
                     report.failed_undeliverable.append(record.id)
                 continue
             try:
-                self.queue.dispatch_processing(record.id, record.user_id)
+                self.queue.dispatch_processing(record.id, record.user_id, record.content_type)
             except Exception:
                 log.exception("sweeper could not queue %s", record.id)
                 continue
@@ -90,7 +90,7 @@ class Sweeper:
                 self.repo.fail(record.id, None, reason)
                 continue
             try:
-                self.queue.dispatch_processing(record.id, record.user_id)
+                self.queue.dispatch_processing(record.id, record.user_id, record.content_type)
             except Exception:
                 log.exception("could not queue orphaned file %s", record.id)
                 continue

@@ -174,7 +174,7 @@ class UploadService:
             self.blobs.delete(new.storage_key)
             return UploadOutcome(record, True)
         try:
-            self.queue.dispatch_processing(record.id, record.user_id)
+            self.queue.dispatch_processing(record.id, record.user_id, record.content_type)
         except Exception:
             # The row is committed and pending: the sweeper dispatches it again later.
             log.exception("could not queue file %s; the sweeper will retry", record.id)

@@ -5,8 +5,10 @@
 - ``slow``: AI analysis and the re-run of fallback AI results — model and LLM calls.
 - ``notifications``: every ``drive2.send_*`` / ``drive2.notify*`` task (LINE and the like), so
   a slow or failing messaging API delays nothing else.
-- ``drive2``: the default queue, kept so messages sent by an older version still run; the
-  pipeline tasks stay here until the pipeline is split into its fast and slow phases.
+- The pipeline of a file goes to ``slow`` when its type may need OCR (images, PDFs) and to
+  ``fast`` otherwise (text, office documents, e-mail, audio and video): a worker kept for
+  ``fast`` turns new documents around while scans wait for tesseract elsewhere.
+- ``drive2``: the default queue, kept so messages sent by an older version still run.
 
 A worker started without ``-Q`` consumes every queue listed here; ``drive2 worker -Q slow``
 consumes only the named ones.
@@ -60,6 +62,17 @@ def queue_config() -> dict[str, Any]:
         "task_default_exchange": DEFAULT_QUEUE,
         "task_default_routing_key": DEFAULT_QUEUE,
     }
+
+
+#: Types whose processing may run tesseract over pages or pictures.
+_MAY_NEED_OCR = ("image/", "application/pdf")
+
+
+def pipeline_queue(content_type: str | None) -> str:
+    """Where a file's processing waits, from the type sniffed at upload."""
+    if content_type is None:
+        return DEFAULT_QUEUE
+    return SLOW_QUEUE if content_type.startswith(_MAY_NEED_OCR) else FAST_QUEUE
 
 
 def route_of(task_name: str) -> str:

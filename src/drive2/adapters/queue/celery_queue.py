@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from drive2.worker.queues import pipeline_queue
 from drive2.worker.task_names import DEFAULT_QUEUE, PROCESS_UPLOADED_FILE, REPROCESS_FILE
 
 
@@ -11,11 +12,17 @@ class CeleryTaskQueue:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def dispatch_processing(self, file_id: str, user_id: str) -> None:
-        self.app.send_task(PROCESS_UPLOADED_FILE, args=[file_id, user_id], queue=DEFAULT_QUEUE)
+    def dispatch_processing(
+        self, file_id: str, user_id: str, content_type: str | None = None
+    ) -> None:
+        queue = pipeline_queue(content_type)
+        self.app.send_task(PROCESS_UPLOADED_FILE, args=[file_id, user_id], queue=queue)
 
-    def dispatch_reprocess(self, file_id: str, user_id: str) -> None:
-        self.app.send_task(REPROCESS_FILE, args=[file_id, user_id], queue=DEFAULT_QUEUE)
+    def dispatch_reprocess(
+        self, file_id: str, user_id: str, content_type: str | None = None
+    ) -> None:
+        queue = pipeline_queue(content_type)
+        self.app.send_task(REPROCESS_FILE, args=[file_id, user_id], queue=queue)
 
     def check(self) -> None:
         with self.app.connection_for_write() as conn:
