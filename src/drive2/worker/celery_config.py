@@ -8,6 +8,7 @@ from celery import Celery
 
 from drive2.config import Settings
 from drive2.worker import sqlite_transport
+from drive2.worker.notification_schedule import notification_beat_schedule
 from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE, RERUN_FALLBACK_AI
 
 
@@ -59,4 +60,5 @@ def create_celery_app(settings: Settings) -> Celery:
         beat_schedule_filename=str(settings.data_path / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
     )
+    app.conf.beat_schedule.update(notification_beat_schedule(settings))  # LINE (issue 6)
     return app
