@@ -14,7 +14,13 @@ from pathlib import Path
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        concurrency: int = 2,
+        queues: str | None = None,
+    ) -> None:
         self.log_path = log_path
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
@@ -38,6 +44,7 @@ class WorkerProcess:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *(["-Q", queues] if queues else []),
             ],
             env=full_env,
             stdout=self._log,
@@ -71,9 +78,11 @@ class WorkerProcess:
 
 @contextmanager
 def running_worker(
-    env: dict[str, str], log_path: Path, concurrency: int = 2
+    env: dict[str, str], log_path: Path, concurrency: int = 2, queues: str | None = None
 ) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(env, log_path, concurrency)
+    """`queues`: comma-separated queues to consume (e.g. "drive2,notifications"); None keeps
+    the worker's default."""
+    worker = WorkerProcess(env, log_path, concurrency, queues)
     try:
         worker.wait_ready()
         yield worker
