@@ -173,7 +173,8 @@ class FakeLine:
         if seen.path == "/v2/bot/message/reply":
             if not body.get("replyToken"):
                 return 400, _error("Invalid reply token"), {}
-            return 200, b'{"sentMessages": []}', {}
+            sent = [{"id": str(uuid.uuid4().int)[:18], "quoteToken": "q"} for _ in messages]
+            return 200, json.dumps({"sentMessages": sent}).encode(), {}
         if not isinstance(body.get("to"), str) or not body["to"]:
             return 400, _error("The property, 'to', in the request body is invalid"), {}
         key = seen.header("X-Line-Retry-Key")

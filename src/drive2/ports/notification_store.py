@@ -72,6 +72,10 @@ class NotificationStore(Protocol):
         finished."""
         ...
 
+    def open_batches(self, user_id: str, kind: OutboxKind) -> list[str]:
+        """Batch keys of the user's entries of one kind still to be sent, oldest first."""
+        ...
+
     def finish_batch(self, batch_key: str, status: OutboxStatus, error: str | None) -> None: ...
 
     def postpone_batch(self, batch_key: str, delay_seconds: float, error: str) -> int:

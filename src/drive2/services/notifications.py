@@ -163,18 +163,19 @@ class NotificationService:
         return self._deliver_entry(key)
 
     def send_quota_alert(self, user_id: str, percent: float) -> str:
+        """Every storage alert of the user still to be sent (an upload that crossed 80% and
+        the next that crossed 90% each have their own); the check runs again first, so a
+        direct call with no upload behind it decides too."""
         if not self.enabled:
             return "disabled"
         user = self.repo.get_user(user_id)
         if user is None:
             return "user gone"
-        key, _ = self.check_quota(user)
-        if key is None:
-            level, crossings = self.store.quota_level(user_id)
-            if level == 0:
-                return "below every threshold"
-            key = f"user:{user_id}:quota:{level}:{crossings}"
-        return self._deliver_entry(key)
+        self.check_quota(user)
+        outcomes = [
+            self.deliver(batch) for batch in self.store.open_batches(user_id, OutboxKind.QUOTA)
+        ]
+        return ",".join(outcomes) or "nothing to send"
 
     def local_day(self, when: datetime | None = None) -> date:
         tz = ZoneInfo(self.settings.timezone)

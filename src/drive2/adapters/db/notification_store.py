@@ -169,6 +169,20 @@ class SqlNotificationStore:
             )
             return [_entry(r) for r in rows]
 
+    def open_batches(self, user_id: str, kind: OutboxKind) -> list[str]:
+        with self._session() as s:
+            keys = s.scalars(
+                select(NotificationRow.batch_key)
+                .where(
+                    NotificationRow.user_id == user_id,
+                    NotificationRow.kind == kind.value,
+                    NotificationRow.status.in_(_OPEN),
+                    NotificationRow.batch_key.is_not(None),
+                )
+                .order_by(NotificationRow.id)
+            )
+            return list(dict.fromkeys(k for k in keys if k))
+
     def finish_batch(self, batch_key: str, status: OutboxStatus, error: str | None) -> None:
         now = utcnow()
         with self._session() as s:

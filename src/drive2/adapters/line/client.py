@@ -114,7 +114,12 @@ class LineNotifier:
         request = PushMessageRequest(to=to, messages=[Message.from_dict(m) for m in messages])
         try:
             MessagingApi(self._api).push_message_with_http_info(
-                request, x_line_retry_key=retry_key, _request_timeout=self._timeout
+                request,
+                x_line_retry_key=retry_key,
+                _request_timeout=self._timeout,
+                # Only the status matters; the body is not parsed, so an answer the SDK's
+                # models do not expect can never turn a delivered message into an error.
+                _preload_content=False,
             )
         except ApiException as exc:
             raise _classify(exc, "push") from exc
@@ -127,7 +132,7 @@ class LineNotifier:
         )
         try:
             MessagingApi(self._api).reply_message_with_http_info(
-                request, _request_timeout=self._timeout
+                request, _request_timeout=self._timeout, _preload_content=False
             )
         except ApiException as exc:
             raise _classify(exc, "reply") from exc
