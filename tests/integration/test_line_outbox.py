@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from drive2.adapters.db.migrate import upgrade
+from drive2.adapters.db.tables import NotificationRow
 from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
+from drive2.domain.object_keys import thumbnail_key
 from drive2.ports.notification_store import OutboxKind, OutboxStatus
 from drive2.services.notifications import RetryLater, completion_key, failure_key
 from tests.conftest import SettingsFactory
 from tests.support.api import register_and_login, upload
-from tests.support.fake_line import Answer, FakeLine
+from tests.support.fake_line import Answer, FakeLine, Seen
+from tests.support.files import png_bytes
 from tests.support.flex_rules import message_errors
 from tests.support.line import finish_file
 
@@ -226,3 +232,68 @@ def test_completions_close_together_go_out_as_one_carousel(
     for fid in ids:  # the per-file tasks that arrive later find nothing left to send
         assert c.notifications.send_completion(fid, user_id) == "nothing to send"
     assert len(fake.pushes()) == 1
+
+
+def test_a_thumbnail_is_the_hero_image_through_a_signed_https_link(
+    api: TestClient, line_container: Container, fake: FakeLine
+) -> None:
+    c = line_container
+    headers, user_id = _linked_user(api, c)
+    fid = _uploaded(api, headers, "photo.txt")
+    finish_file(c.repo, fid)
+    key = thumbnail_key(user_id, fid)
+    writer = c.blobs.open_writer(key)
+    writer.write(png_bytes())
+    writer.commit()
+    c.repo.set_thumbnail(fid, key)
+    c.notifications.notify_outcome(fid)
+    assert c.notifications.send_completion(fid, user_id) == "sent"
+    [push] = fake.pushes()
+    hero = _flex_bubble(push)["hero"]
+    assert hero["url"].startswith(f"https://drive.example.com/api/v1/line/files/{fid}/thumbnail?")
+    r = api.get(hero["url"].removeprefix("https://drive.example.com"))
+    assert r.status_code == 200 and r.content == png_bytes()
+    # A download signature does not open the thumbnail, and vice versa.
+    wrong = hero["url"].replace("/thumbnail?", "/download?")
+    assert api.get(wrong.removeprefix("https://drive.example.com")).status_code == 404
+
+
+def test_lost_tasks_are_sent_again_by_the_resend_job(
+    api: TestClient, line_container: Container, fake: FakeLine
+) -> None:
+    c = line_container
+    headers, _ = _linked_user(api, c)
+    fid = _uploaded(api, headers)
+    finish_file(c.repo, fid, ok=False)
+    c.notifications.notify_outcome(fid)  # its task went to a broker nobody reads here
+    assert c.notifications.resend_overdue() == 0  # not overdue yet
+    with c.engine.begin() as conn:
+        conn.execute(
+            update(NotificationRow).values(
+                updated_at=datetime.now(UTC) - timedelta(minutes=10),
+                created_at=datetime.now(UTC) - timedelta(minutes=10),
+            )
+        )
+    overdue = c.notification_store.batches_due(datetime.now(UTC) - timedelta(minutes=5))
+    assert [e.file_id for e in overdue] == [fid]
+    assert c.notifications.resend_overdue() == 1
+    assert c.notifications.send_batch([{"batch_key": overdue[0].batch_key}]) == {
+        str(overdue[0].batch_key): "sent"
+    }
+    assert len(fake.pushes()) == 1
+
+
+def test_the_daily_fan_out_queues_one_summary_per_linked_user(
+    api: TestClient, line_container: Container
+) -> None:
+    c = line_container
+    _linked_user(api, c, "Ua")
+    _linked_user(api, c, "Ub")
+    register_and_login(api)  # not linked
+    assert c.notifications.fan_out_daily_summaries() == 2
+
+
+def _flex_bubble(push: Seen) -> dict[str, Any]:
+    [message] = push.body["messages"]
+    assert message_errors(message) == []
+    return dict(message["contents"])
