@@ -23,9 +23,7 @@ from drive2.ports.notification_store import OutboxStatus
 from drive2.services.notifications import completion_key
 from drive2.worker.task_names import (
     NOTIFICATIONS_QUEUE,
-    PROCESS_UPLOADED_FILE,
     SEND_DAILY_SUMMARY,
-    SEND_PROCESSING_COMPLETE,
 )
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.fake_line import Answer, FakeLine, Seen
@@ -123,7 +121,6 @@ def test_a_file_sent_in_chat_is_processed_and_announced_once(
         entry = c.notification_store.entry(completion_key(f))
         assert entry is not None and entry.status == OutboxStatus.SENT
         assert "drive2.send_processing_complete" in worker.log()
-    assert PROCESS_UPLOADED_FILE and SEND_PROCESSING_COMPLETE  # names the worker consumed
 
 
 def test_429_is_retried_after_retry_after_and_400_is_not(
@@ -132,7 +129,7 @@ def test_429_is_retried_after_retry_after_and_400_is_not(
     client, c = api
     with running_worker(env, tmp_path / "worker.log", queues=QUEUES):
         headers = register_and_login(client)
-        user_id = _link(client, headers)
+        _link(client, headers)
         fake.script_push(Answer(429, {"Retry-After": "3"}, {"message": "rate limited"}))
         first = upload(client, headers, "one.txt", b"The first memo.").json()["file_id"]
         wait_for_status(client, headers, first, timeout=180)
@@ -152,7 +149,6 @@ def test_429_is_retried_after_retry_after_and_400_is_not(
         entry = c.notification_store.entry(completion_key(f))
         assert entry is not None and entry.status == OutboxStatus.FAILED
         assert "400" in (entry.last_error or "")
-        assert user_id
 
 
 def test_the_storage_alert_fires_once_per_threshold_crossing(
