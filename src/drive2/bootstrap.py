@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -23,6 +24,9 @@ from drive2.ports.ai_provider import AiProvider
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.embedder import Embedder
 from drive2.ports.metrics import MetricCounters
+from drive2.ports.notification_queue import NotificationQueue
+from drive2.ports.notification_store import NotificationStore
+from drive2.ports.notifier import Notifier
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.auth import AuthService
@@ -34,6 +38,10 @@ from drive2.services.sweeper import Sweeper
 from drive2.services.thumbnails import ThumbnailService
 from drive2.services.upload import UploadService
 from drive2.services.users import UserService
+
+if TYPE_CHECKING:
+    from drive2.services.line_bot import LineBotService
+    from drive2.services.notifications import NotificationService
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +145,9 @@ class Container:
 
     @cached_property
     def uploads(self) -> UploadService:
-        return UploadService(self.repo, self.blobs, self.queue, self.settings)
+        # The storage alert check runs only when LINE is on (it costs a query per upload).
+        after_store = self.notifications.after_upload if self.settings.line_enabled else None
+        return UploadService(self.repo, self.blobs, self.queue, self.settings, after_store)
 
     @cached_property
     def files(self) -> FileService:
@@ -216,9 +226,70 @@ class Container:
             quota_remaining=remaining,
         )
 
+    # --- LINE notifications and the bot ------------------------------------------------------
+    @cached_property
+    def notifier(self) -> Notifier:
+        """LINE through its SDK when a channel token is set; else a notifier that sends
+        nothing (the outbox still records what was decided)."""
+        s = self.settings
+        if not s.line_channel_access_token:
+            from drive2.adapters.line.disabled import DisabledNotifier
+
+            return DisabledNotifier()
+        from drive2.adapters.line.client import LineNotifier
+
+        return LineNotifier(
+            s.line_channel_access_token,
+            s.line_api_base_url,
+            s.line_data_api_base_url,
+            s.line_request_timeout_seconds,
+        )
+
+    @cached_property
+    def notification_store(self) -> NotificationStore:
+        from drive2.adapters.db.notification_store import SqlNotificationStore
+
+        return SqlNotificationStore(self.engine)
+
+    @cached_property
+    def notification_queue(self) -> NotificationQueue:
+        from drive2.adapters.queue.notification_queue import CeleryNotificationQueue
+
+        queue = self.queue
+        assert isinstance(queue, CeleryTaskQueue)
+        return CeleryNotificationQueue(queue.app)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        from drive2.services.notifications import NotificationService
+
+        return NotificationService(
+            self.repo,
+            self.notification_store,
+            self.notifier,
+            self.notification_queue,
+            self.settings,
+            self.settings.resolved_jwt_secret(),
+        )
+
+    @cached_property
+    def line_bot(self) -> LineBotService:
+        from drive2.services.line_bot import LineBotService
+
+        return LineBotService(
+            self.repo,
+            self.notification_store,
+            self.notifier,
+            self.uploads,
+            self.files,
+            self.settings,
+        )
+
     def close(self) -> None:
         if "queue" in self.__dict__:
             self.queue.close()
+        if "notifier" in self.__dict__:
+            self.notifier.close()
         if "vectors" in self.__dict__:
             self.vectors.close()
         if "engine" in self.__dict__:

@@ -114,6 +114,27 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_json: bool = Field(default=False, alias="LOG_JSON")
 
+    # --- LINE notifications and the LINE bot (no token: LINE is off) ------------------------
+    line_channel_access_token: str | None = Field(default=None, alias="LINE_CHANNEL_ACCESS_TOKEN")
+    line_channel_secret: str | None = Field(default=None, alias="LINE_CHANNEL_SECRET")
+    line_api_base_url: str = Field(default="https://api.line.me", alias="LINE_API_BASE_URL")
+    line_data_api_base_url: str = Field(
+        default="https://api-data.line.me", alias="LINE_DATA_API_BASE_URL"
+    )
+    line_request_timeout_seconds: float = Field(default=15.0, alias="LINE_REQUEST_TIMEOUT_SECONDS")
+    line_send_max_attempts: int = Field(default=6, alias="LINE_SEND_MAX_ATTEMPTS")
+    line_retry_base_seconds: float = Field(default=5.0, alias="LINE_RETRY_BASE_SECONDS")
+    line_batch_window_seconds: float = Field(default=5.0, alias="LINE_BATCH_WINDOW_SECONDS")
+    line_link_code_ttl_seconds: int = Field(default=600, alias="LINE_LINK_CODE_TTL_SECONDS")
+    line_signed_url_ttl_seconds: int = Field(
+        default=7 * 24 * 3600, alias="LINE_SIGNED_URL_TTL_SECONDS"
+    )
+    daily_summary_time: str = Field(default="20:00", alias="DAILY_SUMMARY_TIME")
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_access_token)
+
     # --- resolved values -------------------------------------------------------------------
     @property
     def data_path(self) -> Path:

@@ -16,7 +16,18 @@ from drive2.adapters.db.migrate import downgrade, upgrade
 from drive2.adapters.db.tables import Base
 from tests.support.services import fresh_postgres_database
 
-TABLES = {"users", "files", "file_tags", "file_stages", "ai_usage", "file_search"}
+TABLES = {
+    "users",
+    "files",
+    "file_tags",
+    "file_stages",
+    "ai_usage",
+    "file_search",
+    "notifications",
+    "line_link_codes",
+    "line_webhook_events",
+    "quota_alert_state",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import anyio
@@ -89,12 +89,19 @@ class _StreamingObject:
 
 class UploadService:
     def __init__(
-        self, repo: Repository, blobs: BlobStore, queue: TaskQueue, settings: Settings
+        self,
+        repo: Repository,
+        blobs: BlobStore,
+        queue: TaskQueue,
+        settings: Settings,
+        after_store: Callable[[User, FileRecord], None] | None = None,
     ) -> None:
         self.repo = repo
         self.blobs = blobs
         self.queue = queue
         self.settings = settings
+        #: Called with each newly stored file (the LINE storage alert); must not raise.
+        self.after_store = after_store
 
     async def _remaining_quota(self, user: User) -> int:
         used = await anyio.to_thread.run_sync(self.repo.storage_used_bytes, user.id)
@@ -159,7 +166,10 @@ class UploadService:
             checksum_sha256=obj.sha256.hexdigest(),
             storage_key=key,
         )
-        return await anyio.to_thread.run_sync(self._record_and_dispatch, new)
+        outcome = await anyio.to_thread.run_sync(self._record_and_dispatch, new)
+        if self.after_store is not None and not outcome.duplicate:
+            await anyio.to_thread.run_sync(self.after_store, user, outcome.file)
+        return outcome
 
     def _record_and_dispatch(self, new: NewFile) -> UploadOutcome:
         try:

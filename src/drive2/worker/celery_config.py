@@ -8,6 +8,7 @@ from celery import Celery
 
 from drive2.config import Settings
 from drive2.worker import sqlite_transport
+from drive2.worker.notification_schedule import notification_beat_schedule
 from drive2.worker.queues import queue_config
 from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE, RERUN_FALLBACK_AI
 
@@ -67,4 +68,5 @@ def create_celery_app(settings: Settings) -> Celery:
     # with an UndeliverableWarning.
     events = not settings.embedded_broker
     app.conf.update(worker_send_task_events=events, task_send_sent_event=events)
+    app.conf.beat_schedule.update(notification_beat_schedule(settings))  # LINE (issue 6)
     return app

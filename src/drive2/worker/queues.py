@@ -27,12 +27,12 @@ from drive2.worker.task_names import (
     GENERATE_AI_METADATA,
     GENERATE_PDF_THUMBNAIL,
     GENERATE_THUMBNAIL,
+    NOTIFICATIONS_QUEUE,
     RERUN_FALLBACK_AI,
 )
 
 FAST_QUEUE = "fast"
 SLOW_QUEUE = "slow"
-NOTIFICATIONS_QUEUE = "notifications"
 ALL_QUEUES = (FAST_QUEUE, SLOW_QUEUE, NOTIFICATIONS_QUEUE, DEFAULT_QUEUE)
 
 ROUTES: dict[str, dict[str, str]] = {

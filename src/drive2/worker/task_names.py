@@ -10,3 +10,13 @@ GENERATE_PDF_THUMBNAIL = "drive2.generate_pdf_thumbnail"
 BATCH_GENERATE_THUMBNAILS = "drive2.batch_generate_thumbnails"
 RERUN_FALLBACK_AI = "drive2.rerun_fallback_ai"
 DEFAULT_QUEUE = "drive2"
+
+# --- LINE notifications (queue NOTIFICATIONS_QUEUE) ------------------------------------------
+SEND_PROCESSING_COMPLETE = "drive2.send_processing_complete"
+SEND_PROCESSING_FAILED = "drive2.send_processing_failed"
+SEND_STORAGE_QUOTA_ALERT = "drive2.send_storage_quota_alert"
+SEND_DAILY_SUMMARY = "drive2.send_daily_summary"
+SEND_BATCH_NOTIFICATIONS = "drive2.send_batch_notifications"
+SEND_DAILY_SUMMARIES = "drive2.send_daily_summaries"
+RESEND_NOTIFICATIONS = "drive2.resend_notifications"
+NOTIFICATIONS_QUEUE = "notifications"

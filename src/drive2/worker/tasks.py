@@ -13,6 +13,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
+import drive2.worker.notification_tasks  # noqa: F401 - registers the LINE tasks
 from drive2.domain.errors import TransientProcessingError
 from drive2.services.ai_rerun import rerun_fallback_ai
 from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
@@ -55,12 +56,16 @@ def _run_pipeline(task: Task, file_id: str) -> str:
 
 @app.task(bind=True, name=PROCESS_UPLOADED_FILE, max_retries=None)
 def process_uploaded_file(self: Task, file_id: str, user_id: str) -> str:
-    return _run_pipeline(self, file_id)
+    outcome = _run_pipeline(self, file_id)
+    container().notifications.notify_outcome(file_id)  # LINE, once per outcome; never raises
+    return outcome
 
 
 @app.task(bind=True, name=REPROCESS_FILE, max_retries=None)
 def reprocess_file(self: Task, file_id: str, user_id: str) -> str:
-    return _run_pipeline(self, file_id)
+    outcome = _run_pipeline(self, file_id)
+    container().notifications.notify_outcome(file_id)  # LINE, once per outcome; never raises
+    return outcome
 
 
 @app.task(name=GENERATE_AI_METADATA)

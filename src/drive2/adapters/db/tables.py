@@ -172,3 +172,76 @@ class FileSearchRow(Base):
     tsv: Mapped[str | None] = mapped_column(
         Text().with_variant(TSVECTOR(), "postgresql"), nullable=True
     )
+
+
+# --- LINE notifications and the bot (migration 0005) -------------------------------------------
+
+
+class NotificationRow(Base):
+    """The notifications outbox: one row per message Drive2 decided to send.
+
+    ``idempotency_key`` is unique: per (file, event, processing run) or (user, event, period),
+    so deciding to send twice inserts one row. Rows sent in one push share ``batch_key``,
+    which is also the push's X-Line-Retry-Key. Status: pending (a completion waiting to be
+    grouped) → queued (due at next_attempt_at) → sending (leased until next_attempt_at) →
+    sent | failed | skipped.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_kind_status", "user_id", "kind", "status"),
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: No foreign key: the record of a message outlives the file it was about.
+    file_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    batch_key: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LineLinkCodeRow(Base):
+    """A one-time code a signed-in user sends to the bot to link their LINE account. Only
+    the code's SHA-256 is kept."""
+
+    __tablename__ = "line_link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LineWebhookEventRow(Base):
+    """Webhook event ids already handled: LINE may deliver one event more than once."""
+
+    __tablename__ = "line_webhook_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class QuotaAlertStateRow(Base):
+    """The highest storage threshold (80, 90, 100) already announced to a user; lowered
+    when usage falls below it, so the next crossing is announced again."""
+
+    __tablename__ = "quota_alert_state"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    #: Counts the crossings, so each one has its own idempotency key.
+    crossings: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,259 @@
+"""The LINE bot: account linking with one-time codes, files sent in chat saved to the drive,
+and the "Reprocess" button of a failure message.
+
+The webhook route checks X-Line-Signature on the raw body before this module sees a byte;
+here each event is handled once (by its webhookEventId) and answered with its reply token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import re
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio
+
+from drive2.config import Settings
+from drive2.domain.errors import (
+    ConflictError,
+    Drive2Error,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+)
+from drive2.domain.models import FileRecord, User
+from drive2.ports.notification_store import NotificationStore
+from drive2.ports.notifier import IncomingContent, Message, Notifier, NotifierError
+from drive2.ports.repository import Repository
+from drive2.services.files import FileService
+from drive2.services.line_messages import text_message
+from drive2.services.signed_links import link_is_valid
+from drive2.services.upload import UploadEvent, UploadService
+
+log = logging.getLogger(__name__)
+
+#: No 0/O or 1/I: the code is read off a screen and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+_CODE_TEXT = re.compile(r"^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$")
+MEDIA_TYPES = ("image", "video", "audio", "file")
+DEFAULT_EXTENSIONS = {"image": ".jpg", "video": ".mp4", "audio": ".m4a", "file": ""}
+
+LINK_HELP = (
+    "To save files to Drive2 from here, link your account first: in Drive2 ask for a LINE "
+    "link code (POST /api/v1/line/link-code) and send the code to me."
+)
+
+
+def normalise_code(text: str) -> str | None:
+    text = text.strip()
+    if not _CODE_TEXT.match(text):
+        return None
+    code = re.sub(r"[- ]", "", text).upper()
+    return code if all(c in CODE_ALPHABET for c in code) else None
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(f"drive2-line-link:{code}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LinkCode:
+    code: str
+    expires_at: datetime
+
+
+@dataclass
+class LineBotService:
+    repo: Repository
+    store: NotificationStore
+    notifier: Notifier
+    uploads: UploadService
+    files: FileService
+    settings: Settings
+
+    # --- account linking ------------------------------------------------------------------
+    def create_link_code(self, user: User) -> LinkCode:
+        if not self.notifier.enabled:
+            raise ServiceUnavailableError("LINE is not configured on this server")
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        expires = datetime.now(UTC) + timedelta(seconds=self.settings.line_link_code_ttl_seconds)
+        self.store.add_link_code(code_hash(raw), user.id, expires)
+        return LinkCode(code=f"{raw[:4]}-{raw[4:]}", expires_at=expires)
+
+    # --- signed links in messages ---------------------------------------------------------
+    def file_for_link(
+        self, purpose: str, file_id: str, expires: int, signature: str
+    ) -> tuple[User, FileRecord]:
+        """The file a signed link points at; NotFoundError for a bad or expired link, so a
+        guess learns nothing about which files exist."""
+        secret = self.settings.resolved_jwt_secret()
+        if not link_is_valid(secret, purpose, file_id, expires, signature):
+            raise NotFoundError("this link is not valid or has expired")
+        f = self.repo.get_file(file_id)
+        user = self.repo.get_user(f.user_id) if f else None
+        if f is None or user is None:
+            raise NotFoundError("file not found")
+        return user, f
+
+    # --- webhook events -----------------------------------------------------------------------
+    async def handle_events(self, payload: dict[str, Any]) -> None:
+        for event in payload.get("events") or []:
+            if not isinstance(event, dict):
+                continue
+            try:
+                await self.handle_event(event)
+            except Exception:
+                log.exception("LINE event %s failed", event.get("webhookEventId"))
+
+    async def handle_event(self, event: dict[str, Any]) -> None:
+        event_id = event.get("webhookEventId")
+        if event_id and not await anyio.to_thread.run_sync(
+            self.store.remember_event, str(event_id)
+        ):
+            log.info("LINE event %s seen before; ignored", event_id)
+            return
+        source = event.get("source") or {}
+        line_user_id = source.get("userId")
+        if not isinstance(line_user_id, str) or not line_user_id:
+            return
+        kind = event.get("type")
+        if kind == "unfollow":
+            await anyio.to_thread.run_sync(self.store.unlink_line_user, line_user_id)
+            return
+        token = event.get("replyToken")
+        user = await anyio.to_thread.run_sync(self._linked_user, line_user_id)
+        if kind == "follow":
+            await self._reply(token, "Welcome to Drive2." if user else LINK_HELP)
+        elif kind == "postback":
+            await self._postback(token, user, (event.get("postback") or {}).get("data", ""))
+        elif kind == "message":
+            message = event.get("message") or {}
+            mtype = message.get("type")
+            if mtype == "text":
+                await self._text(token, line_user_id, user, str(message.get("text", "")))
+            elif mtype in MEDIA_TYPES:
+                if user is None:
+                    await self._reply(token, LINK_HELP)
+                else:
+                    await self._reply(token, await self.save_media(user, message))
+
+    def _linked_user(self, line_user_id: str) -> User | None:
+        user_id = self.store.user_id_for_line_user(line_user_id)
+        return self.repo.get_user(user_id) if user_id else None
+
+    async def _reply(self, token: Any, text: str) -> None:
+        if not isinstance(token, str) or not token:
+            return
+        messages: list[Message] = [text_message(text)]
+        try:
+            await anyio.to_thread.run_sync(self.notifier.reply, token, messages)
+        except NotifierError as exc:
+            # Reply tokens are single use and expire quickly: no retry, just the record.
+            log.warning("LINE reply failed: %s", exc)
+
+    async def _text(self, token: Any, line_user_id: str, user: User | None, text: str) -> None:
+        code = normalise_code(text)
+        if code is not None:
+            now = datetime.now(UTC)
+            user_id = await anyio.to_thread.run_sync(self.store.use_link_code, code_hash(code), now)
+            if user_id is None:
+                await self._reply(
+                    token, "That code is not valid or has expired. Ask Drive2 for a new one."
+                )
+                return
+            await anyio.to_thread.run_sync(self.store.link_line_user, user_id, line_user_id)
+            linked = await anyio.to_thread.run_sync(self.repo.get_user, user_id)
+            who = linked.email if linked else "your account"
+            await self._reply(
+                token,
+                f"Linked to Drive2 as {who}. Send me photos, videos or files and I will "
+                "keep them in your drive.",
+            )
+            return
+        if user is None:
+            await self._reply(token, LINK_HELP)
+        else:
+            await self._reply(
+                token,
+                "Send me a photo, video, audio or file and I will save it to your Drive2.",
+            )
+
+    async def _postback(self, token: Any, user: User | None, data: str) -> None:
+        if user is None:
+            await self._reply(token, LINK_HELP)
+            return
+        fields = parse_qs(str(data))
+        if fields.get("action") != ["reprocess"] or not fields.get("file_id"):
+            return
+        try:
+            f = await anyio.to_thread.run_sync(self.files.reprocess, user, fields["file_id"][0])
+        except NotFoundError:
+            await self._reply(token, "That file is no longer in your drive.")
+        except ConflictError:
+            await self._reply(token, "That file is being processed right now.")
+        else:
+            await self._reply(token, f"Processing {f.filename} again. I will tell you how it went.")
+
+    # --- files sent in chat -------------------------------------------------------------------
+    def _filename(self, message: dict[str, Any], content_type: str | None) -> str:
+        name = message.get("fileName")
+        if isinstance(name, str) and name.strip():
+            return name
+        mtype = str(message.get("type"))
+        ext = DEFAULT_EXTENSIONS.get(mtype, "")
+        if content_type:
+            ext = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ext
+        return f"line-{mtype}-{message.get('id')}{ext}"
+
+    async def save_media(self, user: User, message: dict[str, Any]) -> str:
+        """Fetch the content of a media message and upload it like any upload (same size
+        limit, quota and duplicate check); the text to answer with."""
+        provider = (message.get("contentProvider") or {}).get("type", "line")
+        if provider != "line":
+            return "I can only save files sent directly in LINE, not links to other sites."
+        message_id = str(message.get("id", ""))
+        wait = message.get("type") in ("video", "audio")
+        opener = self.notifier.open_content(message_id, wait_for_transcoding=wait)
+        try:
+            content: IncomingContent = await anyio.to_thread.run_sync(opener.__enter__)
+        except NotifierError as exc:
+            log.warning("could not fetch LINE message %s: %s", message_id, exc)
+            return "I could not fetch that file from LINE. Please send it again."
+        try:
+            filename = self._filename(message, content.content_type)
+            remaining = await self.uploads.precheck(user, content.length)
+            outcome = await self.uploads.receive(
+                user, _upload_events(filename, content.chunks), remaining
+            )
+        except PayloadTooLargeError as exc:
+            return f"I could not save that file: {exc}."
+        except NotifierError as exc:
+            log.warning("LINE message %s broke off: %s", message_id, exc)
+            return "The file did not arrive completely. Please send it again."
+        except Drive2Error as exc:
+            log.warning("saving LINE message %s failed: %s", message_id, exc)
+            return "I could not save that file right now. Please try again later."
+        finally:
+            await anyio.to_thread.run_sync(opener.__exit__, None, None, None)
+        if outcome.duplicate:
+            return f"You already have this file in Drive2 ({outcome.file.filename})."
+        return f"Got it: {outcome.file.filename} is saved to Drive2 and being processed."
+
+
+async def _upload_events(filename: str, chunks: Iterator[bytes]) -> AsyncIterator[UploadEvent]:
+    """The stream an HTTP multipart upload would give, read in a thread chunk by chunk."""
+    yield UploadEvent("start", field="file", filename=filename)
+    while True:
+        chunk = await anyio.to_thread.run_sync(next, chunks, b"")
+        if not chunk:
+            break
+        yield UploadEvent("data", data=chunk)
+    yield UploadEvent("end")
