@@ -27,11 +27,16 @@ def _state(f: FileRecord) -> tuple[object, ...]:
 class FileChangeWatcher:
     """One per open stream: the changes of one user's files, each state sent once."""
 
-    def __init__(self, repo: FileRepository, user_id: str, start: datetime) -> None:
+    def __init__(
+        self, repo: FileRepository, user_id: str, start: datetime, resumed: bool = False
+    ) -> None:
+        """`start`: changes after it are sent. `resumed`: a client that reconnects has had
+        everything up to `start` already, even what the overlap would read again."""
         self.repo = repo
         self.user_id = user_id
         self.cursor = start
         self._floor = start
+        self._delivered_through = start if resumed else None
         self._sent: dict[str, tuple[object, ...]] = {}
 
     def changes(self) -> list[FileRecord]:
@@ -39,7 +44,8 @@ class FileChangeWatcher:
         fresh = []
         for row in rows:
             state = _state(row)
-            if self._sent.get(row.id) != state:
+            old = self._delivered_through is not None and row.updated_at <= self._delivered_through
+            if not old and self._sent.get(row.id) != state:
                 self._sent[row.id] = state
                 fresh.append(row)
             self.cursor = max(self.cursor, row.updated_at)
