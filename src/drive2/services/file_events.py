@@ -54,9 +54,12 @@ class FileChangeWatcher:
             self._floor = rows[-1].updated_at
         else:
             self._floor = self.cursor - OVERLAP
+        # Forget only what no later poll can read again: polls never look further back
+        # than the overlap behind the cursor.
+        oldest = self.cursor - OVERLAP
         self._sent = {
             fid: state
             for fid, state in self._sent.items()
-            if isinstance(state[0], datetime) and state[0] > self._floor
+            if isinstance(state[0], datetime) and state[0] > oldest
         }
         return fresh
