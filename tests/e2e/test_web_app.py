@@ -134,6 +134,11 @@ def drop_file(page: Page, name: str, mime: str, data: bytes) -> None:
     )
 
 
+UNLABELLED_FIELDS = """() => [...document.querySelectorAll("input, select, textarea")]
+    .filter((el) => el.id !== "file-picker")  // hidden; the Upload files button opens it
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+    .map((el) => el.outerHTML)"""
+
 WATCH_STATUSES = """() => {
     // Every status each file's card shows, in order; a reload would wipe this.
     window.__seen = {};
@@ -212,6 +217,7 @@ def test_the_web_app_end_to_end(served: ServedDrive2, browser: Browser, screensh
             "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
         )
     expect(page.locator("#storage")).not_to_contain_text("0 B of")
+    assert page.evaluate(UNLABELLED_FIELDS) == []
     page.screenshot(path=screenshots / "drive-grid.png")
 
     # --- list view and a filter -----------------------------------------------------------------
@@ -233,7 +239,11 @@ def test_the_web_app_end_to_end(served: ServedDrive2, browser: Browser, screensh
     expect(pdf_result).to_have_count(1, timeout=30_000)
     expect(pdf_result.locator("mark").first).to_have_text("Acme", ignore_case=True)
     page.screenshot(path=screenshots / "search.png")
-    pdf_result.click()
+    # Keyboard: the down arrow moves from the box into the results, Enter opens one.
+    search.press("ArrowDown")
+    assert page.evaluate("document.activeElement.classList.contains('result')")
+    pdf_result.focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(pdf_name)
     expect(page.locator("#search-results")).to_be_hidden()
 
@@ -245,6 +255,7 @@ def test_the_web_app_end_to_end(served: ServedDrive2, browser: Browser, screensh
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
     )
+    assert page.evaluate(UNLABELLED_FIELDS) == []
     suggested = page.locator(".suggested-name").inner_text()
     assert suggested and suggested != pdf_name and suggested.endswith(".pdf")
     page.screenshot(path=screenshots / "file-page.png", full_page=True)

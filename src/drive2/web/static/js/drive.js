@@ -86,9 +86,13 @@ function row(file) {
     { dataset: { fileId: file.id, status: file.status } },
     h(
       "td",
-      { class: "name-cell" },
-      h("span", { class: "thumb" }, thumbnail(file, "tiny")),
-      h("a", { href: `#/files/${file.id}` }, file.filename),
+      {},
+      h(
+        "div",
+        { class: "name-cell" },
+        h("span", { class: "thumb" }, thumbnail(file, "tiny")),
+        h("a", { href: `#/files/${file.id}` }, file.filename),
+      ),
     ),
     h("td", { "data-label": "Type" }, file.content_type),
     h("td", { "data-label": "Size", class: "num" }, formatBytes(file.size_bytes)),
