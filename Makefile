@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DATA_DIR ?= drive2-data
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run test lint unit bench clean docs
+.PHONY: install system-deps test-deps run test lint unit bench clean docs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 system-deps:  ## tesseract (eng+tha), poppler, ffmpeg and fonts, installed when missing
 	@bash scripts/install-system-deps.sh
 
+test-deps:  ## what only the tests use: Debian's chromium for the web app's browser tests
+	@bash scripts/install-system-deps.sh --test
+
 install: system-deps $(STAMP)  ## create .venv and install Drive2 with its test tools
 
 run: install  ## start Drive2 in embedded mode (API + worker + beat) and print the URL
@@ -29,7 +32,7 @@ lint: install  ## ruff and mypy
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: install lint  ## the whole suite; service-backed tests need PostgreSQL and Redis
+test: install test-deps lint  ## the whole suite; service-backed tests need PostgreSQL and Redis
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install  ## upload benchmark; prints figures against a raw write baseline

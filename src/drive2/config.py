@@ -192,6 +192,10 @@ class Settings(BaseSettings):
                 pass
         return path.read_text(encoding="ascii").strip()
 
+    # --- web app (issue 8) -------------------------------------------------------------------
+    # How often the live status stream (GET /api/v1/files/events) looks for changed files.
+    events_poll_seconds: float = Field(default=1.0, gt=0, le=60, alias="EVENTS_POLL_SECONDS")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    with serving(tmp_path) as running:
+    with serving(tmp_path, {"MAX_UPLOAD_BYTES": str(1024 * 1024)}) as running:
         yield running
 
 

@@ -26,6 +26,9 @@ class Served:
         self.data_dir = data_dir
         self.log = log
 
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
     def children(self, role: str) -> list[psutil.Process]:
         found = []
         for child in psutil.Process(self.process.pid).children(recursive=False):
@@ -53,7 +56,6 @@ def serving(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))}
     env.update(
         {
-            "MAX_UPLOAD_BYTES": str(1024 * 1024),
             "TASK_RETRY_DELAY_SECONDS": "0.5",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
@@ -80,7 +82,7 @@ def serving(
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
         if "Drive2 is running at" in text:

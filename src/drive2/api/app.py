@@ -15,9 +15,10 @@ from fastapi.responses import JSONResponse
 from drive2 import __version__
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
-from drive2.api.routes import auth, files, health, line, search, users
+from drive2.api.routes import auth, events, files, health, line, search, session, users
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
+from drive2.web.routes import install_web_app
 
 log = logging.getLogger("drive2.api")
 API_PREFIX = "/api/v1"
@@ -80,10 +81,15 @@ def create_app(container: Container) -> FastAPI:
         )
         return response
 
+    # Web app (issue 8): the session cookie routes, and the event stream ahead of
+    # /files/{file_id} so that "events" is not taken for a file id.
+    app.include_router(session.router, prefix=API_PREFIX)
+    app.include_router(events.router, prefix=API_PREFIX)
     for router in (auth.router, users.router, files.router, search.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
+    install_web_app(app)
     return app
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from drive2.api.session_cookie import COOKIE_NAME, CSRF_HEADER, csrf_ok
 from drive2.bootstrap import Container
 from drive2.domain.errors import AuthenticationError
 from drive2.domain.models import User
@@ -24,10 +25,18 @@ async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    """The bearer token when there is one (API clients); else the web app's session cookie,
+    which may change something only with the CSRF header (see api/session_cookie.py)."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        token = credentials.credentials
+    elif cookie := request.cookies.get(COOKIE_NAME):
+        if not csrf_ok(request):
+            raise HTTPException(403, f"the {CSRF_HEADER} header is missing")
+        token = cookie
+    else:
         raise AuthenticationError("not authenticated")
     container = get_container(request)
-    return await run_in_threadpool(container.auth.user_from_token, credentials.credentials)
+    return await run_in_threadpool(container.auth.user_from_token, token)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]

@@ -149,3 +149,10 @@ class SearchItemOut(BaseModel):
 
 class SearchOut(BaseModel):
     items: list[SearchItemOut]
+
+
+class SessionIn(BaseModel):
+    """The web app's sign-in (POST /auth/session)."""
+
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)

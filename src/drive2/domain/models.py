@@ -15,6 +15,17 @@ class FileStatus(StrEnum):
     FAILED = "failed"
 
 
+class FileSort(StrEnum):
+    """Orders of the file list, as the API spells them."""
+
+    NEWEST = "-uploaded_at"
+    OLDEST = "uploaded_at"
+    NAME = "filename"
+    NAME_DESC = "-filename"
+    LARGEST = "-size_bytes"
+    SMALLEST = "size_bytes"
+
+
 class StageOutcome(StrEnum):
     DONE = "done"
     SKIPPED = "skipped"

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from drive2.domain.models import (
     FileRecord,
+    FileSort,
     FileStatus,
     NewFile,
     ProcessingResult,
@@ -35,8 +36,23 @@ class FileRepository(Protocol):
     def get_file(self, file_id: str, user_id: str | None = None) -> FileRecord | None: ...
 
     def list_files(
-        self, user_id: str, status: FileStatus | None, tag: str | None, limit: int, offset: int
-    ) -> tuple[list[FileRecord], int]: ...
+        self,
+        user_id: str,
+        status: FileStatus | None,
+        tag: str | None,
+        limit: int,
+        offset: int,
+        *,
+        sort: FileSort = FileSort.NEWEST,
+        kinds: list[str] | None = None,
+    ) -> tuple[list[FileRecord], int]:
+        """`kinds`: content-type filters as search takes them (image, application/pdf, pdf),
+        any of which may match."""
+        ...
+
+    def files_changed_since(self, user_id: str, since: datetime, limit: int) -> list[FileRecord]:
+        """The user's files whose row changed after `since`, oldest change first."""
+        ...
 
     def get_text(self, file_id: str) -> str: ...
 

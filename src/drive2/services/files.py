@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from drive2.domain.errors import (
     NotFoundError,
     ServiceUnavailableError,
 )
-from drive2.domain.models import FileRecord, FileStatus, StageRecord, User
+from drive2.domain.models import FileRecord, FileSort, FileStatus, StageRecord, User
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
@@ -22,6 +23,18 @@ from drive2.services.names import normalise_tags, safe_filename
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 500
+_KIND = re.compile(r"[a-z0-9.+/-]{1,100}")
+
+
+def parse_kinds(kind: str | None) -> list[str] | None:
+    """`image`, `application/pdf`, `pdf` or several of them joined by commas (any matches),
+    the way search's `type` filter reads one."""
+    if kind is None or not kind.strip():
+        return None
+    kinds = [k.strip().lower() for k in kind.split(",") if k.strip()]
+    if not kinds or len(kinds) > 20 or not all(_KIND.fullmatch(k) for k in kinds):
+        raise InvalidInputError("type must look like image, application/pdf or pdf (or a list)")
+    return kinds
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,14 @@ class FileService:
         return record
 
     def list_files(
-        self, user: User, status: str | None, tag: str | None, limit: int, offset: int
+        self,
+        user: User,
+        status: str | None,
+        tag: str | None,
+        limit: int,
+        offset: int,
+        sort: str | None = None,
+        kind: str | None = None,
     ) -> tuple[list[FileRecord], int]:
         try:
             wanted = FileStatus(status) if status else None
@@ -54,10 +74,24 @@ class FileService:
             raise InvalidInputError(
                 f"status must be one of {', '.join(s.value for s in FileStatus)}"
             ) from None
+        try:
+            order = FileSort(sort) if sort else FileSort.NEWEST
+        except ValueError:
+            raise InvalidInputError(
+                f"sort must be one of {', '.join(s.value for s in FileSort)}"
+            ) from None
         limit = max(1, min(limit, MAX_PAGE))
         tags = normalise_tags([tag]) if tag else []
         tag_filter = tags[0] if tags else None
-        return self.repo.list_files(user.id, wanted, tag_filter, limit, max(0, offset))
+        return self.repo.list_files(
+            user.id,
+            wanted,
+            tag_filter,
+            limit,
+            max(0, offset),
+            sort=order,
+            kinds=parse_kinds(kind),
+        )
 
     def stages(self, user: User, file_id: str) -> tuple[FileRecord, list[StageRecord]]:
         record = self.get(user, file_id)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy import Engine, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,7 @@ from drive2.domain.errors import EmailTakenError
 from drive2.domain.models import (
     AiMetadata,
     FileRecord,
+    FileSort,
     FileStatus,
     NewFile,
     ProcessingResult,
@@ -30,6 +31,16 @@ from drive2.domain.models import (
     StageRecord,
     User,
 )
+
+#: List orders; the id breaks ties so paging never repeats or skips a file.
+_ORDER: dict[FileSort, tuple[Any, ...]] = {
+    FileSort.NEWEST: (FileRow.uploaded_at.desc(), FileRow.id.desc()),
+    FileSort.OLDEST: (FileRow.uploaded_at.asc(), FileRow.id.asc()),
+    FileSort.NAME: (func.lower(FileRow.filename).asc(), FileRow.id.asc()),
+    FileSort.NAME_DESC: (func.lower(FileRow.filename).desc(), FileRow.id.desc()),
+    FileSort.LARGEST: (FileRow.size_bytes.desc(), FileRow.id.desc()),
+    FileSort.SMALLEST: (FileRow.size_bytes.asc(), FileRow.id.asc()),
+}
 
 
 def _rowcount(result: Any) -> int:
@@ -210,7 +221,15 @@ class SqlRepository:
             return self._record(s, row) if row else None
 
     def list_files(
-        self, user_id: str, status: FileStatus | None, tag: str | None, limit: int, offset: int
+        self,
+        user_id: str,
+        status: FileStatus | None,
+        tag: str | None,
+        limit: int,
+        offset: int,
+        *,
+        sort: FileSort = FileSort.NEWEST,
+        kinds: list[str] | None = None,
     ) -> tuple[list[FileRecord], int]:
         with self._session() as s:
             query = select(FileRow).where(FileRow.user_id == user_id)
@@ -220,16 +239,33 @@ class SqlRepository:
                 query = query.where(
                     FileRow.id.in_(select(FileTagRow.file_id).where(FileTagRow.tag == tag))
                 )
+            if kinds:
+                query = query.where(
+                    or_(
+                        *(
+                            FileRow.content_type.like(keyword_index.type_pattern(k), escape="\\")
+                            for k in kinds
+                        )
+                    )
+                )
             total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(s.scalars(query.order_by(*_ORDER[sort]).limit(limit).offset(offset)))
+            tags = self._tags(s, [r.id for r in rows])
+            return [_file(r, tags[r.id]) for r in rows], int(total)
+
+    def files_changed_since(self, user_id: str, since: datetime, limit: int) -> list[FileRecord]:
+        """The user's files whose row changed after `since`, oldest change first."""
+        with self._session() as s:
             rows = list(
                 s.scalars(
-                    query.order_by(FileRow.uploaded_at.desc(), FileRow.id.desc())
+                    select(FileRow)
+                    .where(FileRow.user_id == user_id, FileRow.updated_at > since)
+                    .order_by(FileRow.updated_at, FileRow.id)
                     .limit(limit)
-                    .offset(offset)
                 )
             )
             tags = self._tags(s, [r.id for r in rows])
-            return [_file(r, tags[r.id]) for r in rows], int(total)
+            return [_file(r, tags[r.id]) for r in rows]
 
     def get_text(self, file_id: str) -> str:
         with self._session() as s:

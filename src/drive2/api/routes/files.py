@@ -69,8 +69,13 @@ async def list_files(
     tag: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    # Additive to DESIGN.md section 4, for the web app: the order and a content-type filter.
+    sort: Annotated[str | None, Query(max_length=32)] = None,
+    type: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> FileListOut:
-    items, total = await run_in_threadpool(c.files.list_files, user, status, tag, limit, offset)
+    items, total = await run_in_threadpool(
+        c.files.list_files, user, status, tag, limit, offset, sort, type
+    )
     return FileListOut(items=[FileOut.of(f) for f in items], total=total)
 
 

@@ -1,0 +1,1 @@
+"""The web app: static pages and modules served at `/` by the API process (no build step)."""

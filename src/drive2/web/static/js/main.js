@@ -1,0 +1,131 @@
+// The app shell: who is signed in, the header, and the views by URL hash
+// (#/ the drive, #/files/<id> a file, #/signin, #/signup).
+import { api, ApiError, whenSignedOut } from "./api.js";
+import { signInView, signUpView } from "./auth.js";
+import { clear, formatBytes, h } from "./dom.js";
+import { driveView } from "./drive.js";
+import { connectEvents, disconnectEvents } from "./events.js";
+import { fileView } from "./file.js";
+import { setUpSearch } from "./search.js";
+
+const view = document.getElementById("view");
+const topbar = document.getElementById("topbar");
+let me = null;
+let current = null;
+
+function go(hash) {
+  if (window.location.hash === hash) route();
+  else window.location.hash = hash;
+}
+
+async function refreshStorage() {
+  try {
+    me = await api("/users/me");
+  } catch {
+    return;
+  }
+  const used = me.storage_used_bytes;
+  const quota = me.storage_quota_bytes;
+  const storage = clear(document.getElementById("storage"));
+  storage.append(
+    h("label", { for: "storage-meter" }, `${formatBytes(used)} of ${formatBytes(quota)} used`),
+    h("meter", { id: "storage-meter", min: "0", max: String(quota), value: String(used), high: String(quota * 0.9) }),
+  );
+  document.getElementById("who").textContent = me.email;
+  document.getElementById("line-link").textContent = me.line_user_id ? "LINE linked" : "Link LINE";
+}
+
+async function linkLine() {
+  const panel = clear(document.getElementById("line-panel"));
+  panel.hidden = false;
+  const close = h("button", { type: "button", class: "link-button", onclick: () => { panel.hidden = true; } }, "Close");
+  try {
+    const body = await api("/line/link-code", { method: "POST" });
+    const code = body.code || body.link_code || "";
+    panel.append(
+      h("p", {}, "Send this code to the Drive2 LINE account to link it: ", h("strong", { class: "line-code" }, code)),
+      body.expires_at ? h("p", { class: "hint" }, `Valid until ${new Date(body.expires_at).toLocaleString()}.`) : null,
+      body.url ? h("p", {}, h("a", { href: body.url, rel: "noopener noreferrer" }, "Open LINE")) : null,
+      close,
+    );
+  } catch (err) {
+    const text =
+      err instanceof ApiError && err.status === 404
+        ? "Linking LINE is not available on this server yet."
+        : `Could not start linking LINE: ${err.message}`;
+    panel.append(h("p", {}, text), close);
+  }
+}
+
+function show(next) {
+  if (current && current.destroy) current.destroy();
+  current = next;
+  clear(view).append(next.element);
+  (next.focus || view).setAttribute("tabindex", "-1");
+  (next.focus || view).focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
+async function signedIn() {
+  topbar.hidden = false;
+  connectEvents();
+  await refreshStorage();
+  go("#/");
+}
+
+function signedOut() {
+  me = null;
+  topbar.hidden = true;
+  disconnectEvents();
+  if (!/^#\/sign(in|up)$/.test(window.location.hash)) go("#/signin");
+}
+
+async function route() {
+  const hash = window.location.hash || "#/";
+  if (hash === "#/signup" || hash === "#/signin") {
+    document.title = hash === "#/signup" ? "Create account · Drive2" : "Sign in · Drive2";
+    topbar.hidden = true;
+    show({ element: (hash === "#/signup" ? signUpView : signInView)(signedIn) });
+    return;
+  }
+  if (!me) return; // the start-up check below decides where to go
+  const ctx = { go, refreshStorage };
+  const fileMatch = hash.match(/^#\/files\/([0-9a-f-]{36})$/);
+  if (fileMatch) {
+    show(fileView(fileMatch[1], ctx));
+    return;
+  }
+  document.title = "My files · Drive2";
+  const query = hash.includes("?") ? hash.slice(hash.indexOf("?") + 1) : "";
+  show(driveView(new URLSearchParams(query), ctx));
+}
+
+whenSignedOut(signedOut);
+window.addEventListener("hashchange", route);
+document.getElementById("sign-out").addEventListener("click", async () => {
+  try {
+    await api("/auth/logout", { method: "POST" });
+  } finally {
+    signedOut();
+  }
+});
+document.getElementById("line-link").addEventListener("click", linkLine);
+setUpSearch(document.getElementById("search-input"), document.getElementById("search-results"), go);
+
+(async function start() {
+  try {
+    me = await api("/users/me");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      // api() has already sent a signed-out page to #/signin unless it was there.
+      if (/^#\/sign(in|up)$/.test(window.location.hash)) route();
+    } else {
+      show({ element: h("p", { class: "form-error", role: "alert" }, `Drive2 is not answering: ${err.message}`) });
+    }
+    return;
+  }
+  topbar.hidden = false;
+  connectEvents();
+  await refreshStorage();
+  route();
+})();
