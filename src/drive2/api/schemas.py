@@ -149,3 +149,9 @@ class SearchItemOut(BaseModel):
 
 class SearchOut(BaseModel):
     items: list[SearchItemOut]
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: {"detail": "..."}."""
+
+    detail: str

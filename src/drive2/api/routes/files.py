@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import safe_headers
+from drive2.api.downloads import download_media_type, safe_headers
 from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
-from drive2.api.multipart_reader import read_multipart
+from drive2.api.multipart_reader import MultipartLimits, read_multipart
 from drive2.api.schemas import (
     FileListOut,
     FileOut,
@@ -43,7 +43,9 @@ async def upload(
 ) -> Response:
     declared = int(content_length) if content_length and content_length.isdigit() else None
     remaining = await c.uploads.precheck(user, declared)
-    events = read_multipart(request.headers.get("content-type"), request.stream())
+    events = read_multipart(
+        request.headers.get("content-type"), request.stream(), MultipartLimits.of(c.settings)
+    )
     outcome = await c.uploads.receive(user, events, remaining)
     UPLOADS.labels("duplicate" if outcome.duplicate else "accepted").inc()
     if not outcome.duplicate:
@@ -128,7 +130,7 @@ async def download(
     return StreamingResponse(
         iterate_in_threadpool(chunks),
         status_code=status,
-        media_type=f.content_type if "/" in f.content_type else "application/octet-stream",
+        media_type=download_media_type(f.content_type),
         headers=headers,
     )
 
