@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from drive2 import __version__
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
+from drive2.api.openapi_errors import document_errors
 from drive2.api.routes import auth, files, health, search, users
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
@@ -75,6 +76,7 @@ def create_app(container: Container) -> FastAPI:
     for router in (auth.router, users.router, files.router, search.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    document_errors(app, API_PREFIX)
     return app
 
 

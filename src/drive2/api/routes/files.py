@@ -34,7 +34,31 @@ def _file_id(file_id: str) -> str:
         raise NotFoundError("file not found") from None
 
 
-@router.post("/upload", status_code=202, response_model=UploadOut)
+# The body is read as a stream (multipart_reader), not through a FastAPI parameter; the
+# schema still says what to send.
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/upload",
+    status_code=202,
+    response_model=UploadOut,
+    responses={200: {"model": UploadOut, "description": "The same content again"}},
+    openapi_extra=_UPLOAD_BODY,
+)
 async def upload(
     request: Request,
     user: UserDep,
@@ -104,7 +128,18 @@ async def reprocess(file_id: str, user: UserDep, c: ContainerDep) -> ReprocessOu
     return ReprocessOut(file_id=f.id, status=f.status.value)
 
 
-@router.get("/{file_id}/download")
+_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+
+
+@router.get(
+    "/{file_id}/download",
+    response_class=Response,
+    responses={
+        200: {"description": "The original bytes", "content": _BYTES},
+        206: {"description": "The requested range of the bytes", "content": _BYTES},
+        416: {"description": "The range is outside the file"},
+    },
+)
 async def download(
     file_id: str,
     user: UserDep,
