@@ -32,6 +32,7 @@ from drive2.ports.vector_index import VectorIndex
 from drive2.services.auth import AuthService
 from drive2.services.files import FileService
 from drive2.services.health import HealthService
+from drive2.services.login_throttle import LoginThrottle
 from drive2.services.metrics import MetricSources, MetricsRecorder
 from drive2.services.search import SearchService
 from drive2.services.sweeper import Sweeper
@@ -138,6 +139,14 @@ class Container:
     @cached_property
     def auth(self) -> AuthService:
         return AuthService(self.repo, self.settings)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        return LoginThrottle(
+            self.settings.login_max_failures,
+            self.settings.login_max_failures_per_ip,
+            self.settings.login_window_seconds,
+        )
 
     @cached_property
     def users(self) -> UserService:

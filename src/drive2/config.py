@@ -22,13 +22,15 @@ class Settings(BaseSettings):
 
     # --- where things live -------------------------------------------------------------
     data_dir: Path = Field(default=Path("drive2-data"), alias="DRIVE2_DATA_DIR")
-    database_url: str | None = Field(default=None, alias="DATABASE_URL")
-    celery_broker_url: str | None = Field(default=None, alias="CELERY_BROKER_URL")
-    celery_result_backend: str | None = Field(default=None, alias="CELERY_RESULT_BACKEND")
-    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL", repr=False)
+    celery_broker_url: str | None = Field(default=None, alias="CELERY_BROKER_URL", repr=False)
+    celery_result_backend: str | None = Field(
+        default=None, alias="CELERY_RESULT_BACKEND", repr=False
+    )
+    redis_url: str | None = Field(default=None, alias="REDIS_URL", repr=False)
     s3_endpoint: str | None = Field(default=None, alias="S3_ENDPOINT")
     s3_access_key: str | None = Field(default=None, alias="S3_ACCESS_KEY")
-    s3_secret_key: str | None = Field(default=None, alias="S3_SECRET_KEY")
+    s3_secret_key: str | None = Field(default=None, alias="S3_SECRET_KEY", repr=False)
     s3_bucket: str = Field(default="drive2", alias="S3_BUCKET")
     s3_region: str = Field(default="us-east-1", alias="S3_REGION")
     qdrant_url: str | None = Field(default=None, alias="QDRANT_URL")
@@ -37,7 +39,7 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", alias="API_HOST")
     api_port: int = Field(default=8000, alias="API_PORT")
     public_url: str | None = Field(default=None, alias="PUBLIC_URL")
-    jwt_secret: str | None = Field(default=None, alias="JWT_SECRET")
+    jwt_secret: str | None = Field(default=None, alias="JWT_SECRET", repr=False)
     jwt_expire_minutes: int = Field(default=24 * 60, alias="JWT_EXPIRE_MINUTES")
     max_upload_bytes: int = Field(default=4 * GIB, alias="MAX_UPLOAD_BYTES")
     default_storage_quota_bytes: int = Field(default=50 * GIB, alias="DEFAULT_STORAGE_QUOTA_BYTES")
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
     ai_request_timeout_seconds: float = Field(default=60.0, alias="AI_REQUEST_TIMEOUT_SECONDS")
     ai_breaker_cooldown_seconds: float = Field(default=300.0, alias="AI_BREAKER_COOLDOWN_SECONDS")
     ai_max_input_chars: int = Field(default=24_000, alias="AI_MAX_INPUT_CHARS")
-    gemini_api_key: str | None = Field(default=None, alias="GEMINI_API_KEY")
+    gemini_api_key: str | None = Field(default=None, alias="GEMINI_API_KEY", repr=False)
     gemini_model: str = Field(default="gemini-2.5-flash", alias="GEMINI_MODEL")
     gemini_base_url: str | None = Field(default=None, alias="GEMINI_BASE_URL")
     gemini_rpm: int = Field(default=10, alias="GEMINI_RPM")
@@ -195,6 +197,16 @@ class Settings(BaseSettings):
     # --- web app (issue 8) -------------------------------------------------------------------
     # How often the live status stream (GET /api/v1/files/events) looks for changed files.
     events_poll_seconds: float = Field(default=1.0, gt=0, le=60, alias="EVENTS_POLL_SECONDS")
+
+    # --- security at the door (issue 5) ------------------------------------------------------
+    # Secrets and URLs that may carry a password are declared with repr=False above, so
+    # repr(settings) and tracebacks that show it never print them.
+    login_max_failures: int = Field(default=10, alias="LOGIN_MAX_FAILURES")
+    login_max_failures_per_ip: int = Field(default=50, alias="LOGIN_MAX_FAILURES_PER_IP")
+    login_window_seconds: float = Field(default=900.0, alias="LOGIN_WINDOW_SECONDS")
+    multipart_max_parts: int = Field(default=16, alias="MULTIPART_MAX_PARTS")
+    multipart_max_field_bytes: int = Field(default=64 * 1024, alias="MULTIPART_MAX_FIELD_BYTES")
+    multipart_max_header_bytes: int = Field(default=16 * 1024, alias="MULTIPART_MAX_HEADER_BYTES")
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,9 @@ No worker runs here: uploads stay pending, which is what these routes must cope 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -154,7 +156,16 @@ HOSTILE_NAMES = [
     "a" * 2000 + ".pdf",
     "   ",
     "con\r\nX-Injected: 1.txt",
+    "CON",
+    "aux.txt",
+    "LPT1.tar.gz",
+    "nul .pdf",
+    'quote"; filename="evil.exe',
+    "ใบแจ้งหนี้ ๒๕๖๘.pdf",
 ]
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10))} | {
+    f"LPT{i}" for i in range(10)
+}
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
@@ -184,6 +195,16 @@ def test_hostile_filenames_are_stored_under_a_server_key_and_shown_safely(
     assert disposition.startswith("attachment;")
     assert all(32 <= ord(ch) < 127 for ch in disposition)
     assert "X-Injected" not in d.headers
+    # Both names a browser may use are the stored one, made safe: no path, no device name,
+    # no quote that ends the parameter early.
+    match = re.fullmatch(r'attachment; filename="([^"]*)"; filename\*=UTF-8\'\'(\S+)', disposition)
+    assert match, disposition
+    fallback, encoded = match.group(1), unquote(match.group(2))
+    assert encoded == shown
+    assert re.fullmatch(r"[A-Za-z0-9._ ()-]+", fallback), fallback
+    for candidate in (fallback, encoded):
+        assert candidate.split(".", 1)[0].strip().upper() not in WINDOWS_DEVICES, candidate
+        assert not candidate.startswith((".", " ")) and "/" not in candidate
 
 
 def test_download_serves_bytes_with_safe_headers_and_ranges(client: TestClient) -> None:

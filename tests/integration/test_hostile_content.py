@@ -231,3 +231,93 @@ def _cmdline(pid: str) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\x00", b" ").decode()
     except OSError:
         return ""
+
+
+def pdf_zip_polyglot() -> bytes:
+    """A valid PDF with a ZIP appended: PDF readers read from the front, ZIP readers from the
+    end."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("payload.html", "<script>alert(1)</script>")
+    return pdf_with_text("Polyglot invoice that is also a zip archive") + buf.getvalue()
+
+
+def jpeg_pdf_polyglot() -> bytes:
+    """A JPEG whose comment segment holds a whole PDF near the start, where PDF readers look
+    for their header."""
+    jpeg = text_image()
+    pdf = pdf_with_text("Hidden PDF")
+    assert len(pdf) < 65000
+    comment = b"\xff\xfe" + struct.pack(">H", len(pdf) + 2) + pdf
+    return jpeg[:2] + comment + jpeg[2:]
+
+
+def png_with_html() -> bytes:
+    image = Image.new("RGB", (64, 64), "red")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    png = out.getvalue()
+    payload = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    chunk = _png_chunk(b"tEXt", b"Comment\x00" + payload)
+    iend = png.rindex(b"IEND") - 4
+    return png[:iend] + chunk + png[iend:]
+
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
+HTML = (
+    b"<!DOCTYPE html><html><head><title>Win</title></head><body>"
+    b"<script>fetch('/api/v1/users/me')</script><p>You won a prize</p></body></html>"
+)
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b"<script>alert(1)</script><rect width='10' height='10'/></svg>"
+)
+ACTIVE = ("html", "javascript", "svg", "xml", "ecmascript")
+
+
+def test_polyglots_and_disguised_files_end_cleanly_and_download_inert(
+    api: TestClient, embedded_env: dict[str, str], tmp_path: Path
+) -> None:
+    corpus = {
+        "invoice.pdf": pdf_zip_polyglot(),
+        "photo.jpg": jpeg_pdf_polyglot(),
+        "avatar.png": png_with_html(),
+        "x.jpg": ELF,
+        "prize.jpg": HTML,
+        "page.html": HTML.replace(b"prize", b"page"),
+        "logo.png": SVG,
+    }
+    with running_worker(embedded_env, tmp_path / "worker.log") as worker:
+        headers = register_and_login(api)
+        ids = {}
+        for name, data in corpus.items():
+            r = upload(api, headers, name, data)
+            assert r.status_code == 202, (name, r.text)
+            ids[name] = r.json()["file_id"]
+        for name, file_id in ids.items():
+            status = wait_for_status(api, headers, file_id, timeout=180)
+            assert status["status"] in ("completed", "failed"), (name, status)
+            if status["status"] == "failed":
+                assert status["error"], (name, status)
+            f = api.get(f"/api/v1/files/{file_id}", headers=headers).json()
+            d = api.get(f"/api/v1/files/{file_id}/download", headers=headers)
+            assert d.status_code == 200 and d.content == corpus[name], name
+            served = d.headers["content-type"].lower()
+            assert not any(word in served for word in ACTIVE), (name, f["content_type"], served)
+            assert d.headers["content-disposition"].startswith("attachment;"), name
+            assert d.headers["x-content-type-options"] == "nosniff", name
+            assert "sandbox" in d.headers["content-security-policy"], name
+            text = api.get(f"/api/v1/files/{file_id}/text", headers=headers)
+            assert text.headers["content-type"] == "text/plain; charset=utf-8", name
+            assert text.headers["x-content-type-options"] == "nosniff", name
+        # What the bytes are decides, not the name.
+        kinds = {
+            name: api.get(f"/api/v1/files/{i}", headers=headers).json()["content_type"]
+            for name, i in ids.items()
+        }
+        assert kinds["invoice.pdf"] == "application/pdf"
+        assert kinds["photo.jpg"] in ("image/jpeg", "application/pdf")  # both are true
+        assert kinds["avatar.png"] == "image/png"
+        assert kinds["prize.jpg"] == "text/html"
+        assert not kinds["x.jpg"].startswith("image/"), kinds["x.jpg"]
+        _then_an_ordinary_file_works(api, headers, worker)

@@ -8,6 +8,36 @@ from urllib.parse import quote
 _ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ ()-]")
 
 
+# Types a browser would render or run (markup, script, SVG with script inside) are served as
+# bytes: with attachment and nosniff a browser should not render them anyway, but a type that
+# says "HTML" is one mistake away from stored cross-site scripting.
+_ACTIVE_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/ecmascript",
+        "text/ecmascript",
+        "application/x-javascript",
+        "text/css",
+        "multipart/x-mixed-replace",
+    }
+)
+
+
+def download_media_type(content_type: str) -> str:
+    """The Content-Type a download is served with: the sniffed type, unless it is missing,
+    malformed or one a browser would execute."""
+    base = content_type.split(";", 1)[0].strip().lower()
+    if "/" not in base or base in _ACTIVE_TYPES or base.endswith(("+xml", "+html")):
+        return "application/octet-stream"
+    return base
+
+
 def content_disposition(filename: str) -> str:
     fallback = _ASCII_SAFE.sub("_", filename).strip() or "download"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -16,6 +16,7 @@ from drive2.domain.errors import (
     PayloadTooLargeError,
     ServiceUnavailableError,
 )
+from drive2.services.login_throttle import LoginThrottledError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,16 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": "the database is not available; try again shortly"}, status_code=503
         )
 
+    async def throttled(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LoginThrottledError)
+        return JSONResponse(
+            {"detail": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+
     app.add_exception_handler(AuthenticationError, auth_error)
+    app.add_exception_handler(LoginThrottledError, throttled)
     for kind in _STATUS:
         app.add_exception_handler(kind, domain_error)
     app.add_exception_handler(OperationalError, database_down)

@@ -156,3 +156,9 @@ class SessionIn(BaseModel):
 
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: {"detail": "..."}."""
+
+    detail: str

@@ -14,6 +14,11 @@ MAX_TAGS = 32
 # characters hide differences between two names.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Device names Windows opens instead of a file, whatever the extension ("aux.txt" is AUX).
+_WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{dev}{n}" for dev in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")]
+)
 
 
 def safe_filename(raw: str | None) -> str:
@@ -23,6 +28,8 @@ def safe_filename(raw: str | None) -> str:
     name = " ".join(name.split()).strip(" .")
     if not name:
         return "unnamed"
+    if name.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
+        name = "_" + name
     if len(name) > MAX_FILENAME_CHARS:
         suffix = PurePosixPath(name).suffix
         if len(suffix) > 16:

@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import safe_headers
+from drive2.api.downloads import download_media_type, safe_headers
 from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
-from drive2.api.multipart_reader import read_multipart
+from drive2.api.multipart_reader import MultipartLimits, read_multipart
 from drive2.api.schemas import (
     FileListOut,
     FileOut,
@@ -34,7 +34,31 @@ def _file_id(file_id: str) -> str:
         raise NotFoundError("file not found") from None
 
 
-@router.post("/upload", status_code=202, response_model=UploadOut)
+# The body is read as a stream (multipart_reader), not through a FastAPI parameter; the
+# schema still says what to send.
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/upload",
+    status_code=202,
+    response_model=UploadOut,
+    responses={200: {"model": UploadOut, "description": "The same content again"}},
+    openapi_extra=_UPLOAD_BODY,
+)
 async def upload(
     request: Request,
     user: UserDep,
@@ -43,7 +67,9 @@ async def upload(
 ) -> Response:
     declared = int(content_length) if content_length and content_length.isdigit() else None
     remaining = await c.uploads.precheck(user, declared)
-    events = read_multipart(request.headers.get("content-type"), request.stream())
+    events = read_multipart(
+        request.headers.get("content-type"), request.stream(), MultipartLimits.of(c.settings)
+    )
     outcome = await c.uploads.receive(user, events, remaining)
     UPLOADS.labels("duplicate" if outcome.duplicate else "accepted").inc()
     if not outcome.duplicate:
@@ -107,7 +133,18 @@ async def reprocess(file_id: str, user: UserDep, c: ContainerDep) -> ReprocessOu
     return ReprocessOut(file_id=f.id, status=f.status.value)
 
 
-@router.get("/{file_id}/download")
+_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+
+
+@router.get(
+    "/{file_id}/download",
+    response_class=Response,
+    responses={
+        200: {"description": "The original bytes", "content": _BYTES},
+        206: {"description": "The requested range of the bytes", "content": _BYTES},
+        416: {"description": "The range is outside the file"},
+    },
+)
 async def download(
     file_id: str,
     user: UserDep,
@@ -133,7 +170,7 @@ async def download(
     return StreamingResponse(
         iterate_in_threadpool(chunks),
         status_code=status,
-        media_type=f.content_type if "/" in f.content_type else "application/octet-stream",
+        media_type=download_media_type(f.content_type),
         headers=headers,
     )
 

@@ -1,0 +1,161 @@
+"""Another user's file id answers 404 on every route that takes one, and leaves the file as
+it was; search and the list never show it. The route table is checked against the app's own
+routes, so a new `{file_id}` route without a case here fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from drive2.api.app import create_app
+from drive2.bootstrap import Container
+from drive2.config import Settings
+from drive2.pipeline.runner import RunOutcome
+from tests.integration.test_search_api import make_container
+from tests.support.api import register_and_login, upload
+from tests.support.files import pdf_with_text
+
+SECRET_WORDS = "Zanzibar quokka treasury memorandum about the Lisbon warehouse lease"
+
+#: (method, route path) -> the requests to make; each one must answer 404.
+CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("GET", "/api/v1/files/{file_id}"): [{}],
+    ("GET", "/api/v1/files/{file_id}/status"): [{}],
+    ("GET", "/api/v1/files/{file_id}/text"): [{}],
+    ("GET", "/api/v1/files/{file_id}/thumbnail"): [{}],
+    ("GET", "/api/v1/files/{file_id}/download"): [
+        {},
+        {"headers": {"Range": "bytes=0-9"}},
+        {"headers": {"Range": "bytes=-5"}},
+    ],
+    ("PATCH", "/api/v1/files/{file_id}"): [
+        {"json": {"filename": "stolen.pdf"}},
+        {"json": {"tags": ["mine-now"]}},
+        {"json": {"filename": "stolen.pdf", "tags": []}},
+    ],
+    ("DELETE", "/api/v1/files/{file_id}"): [{}],
+    ("POST", "/api/v1/files/{file_id}/reprocess"): [{}],
+}
+
+
+def _api_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """Every APIRoute with its full path. FastAPI >= 0.16x keeps included routers as nodes
+    (original_router + include_context.prefix) instead of copying their routes up."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, set(route.methods)
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context_prefix = getattr(getattr(route, "include_context", None), "prefix", "")
+            yield from _api_routes(inner.routes, prefix + context_prefix)
+
+
+def file_id_routes(container: Container) -> set[tuple[str, str]]:
+    app = create_app(container)
+    return {
+        (method, path)
+        for path, methods in _api_routes(app.routes)
+        if "{file_id}" in path
+        for method in methods
+        if method != "HEAD"
+    }
+
+
+@pytest.fixture
+def two_users(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
+    container = make_container(settings)
+    with TestClient(create_app(container)) as client:
+        yield client, register_and_login(client), register_and_login(client)
+    container.close()
+
+
+def _snapshot(client: TestClient, owner: dict[str, str], file_id: str) -> dict[str, Any]:
+    f = client.get(f"/api/v1/files/{file_id}", headers=owner)
+    assert f.status_code == 200, f.text
+    body = f.json()
+    download = client.get(f"/api/v1/files/{file_id}/download", headers=owner)
+    thumbnail = client.get(f"/api/v1/files/{file_id}/thumbnail", headers=owner)
+    return {
+        "filename": body["filename"],
+        "tags": body["tags"],
+        "status": body["status"],
+        "attempts": client.get(f"/api/v1/files/{file_id}/status", headers=owner).json()["attempts"],
+        "bytes": download.content,
+        "thumbnail": thumbnail.status_code,
+        "text": client.get(f"/api/v1/files/{file_id}/text", headers=owner).text,
+    }
+
+
+def test_the_table_covers_every_route_that_takes_a_file_id(settings: Settings) -> None:
+    container = make_container(settings)
+    try:
+        routes = file_id_routes(container)
+        documented = {
+            (method.upper(), path)
+            for path, operations in create_app(container).openapi()["paths"].items()
+            if "{file_id}" in path
+            for method in operations
+        }
+    finally:
+        container.close()
+    # The walk over app.routes finds at least what the OpenAPI schema documents.
+    assert documented and documented <= routes, (documented, routes)
+    missing = routes - set(CASES)
+    stale = set(CASES) - routes
+    assert not missing, f"routes with a file id and no ownership case: {sorted(missing)}"
+    assert not stale, f"ownership cases for routes that no longer exist: {sorted(stale)}"
+
+
+def test_another_users_file_is_404_everywhere_and_stays_unchanged(
+    two_users: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    client, owner, intruder = two_users
+    container: Container = client.app.state.container  # type: ignore[attr-defined]
+    data = pdf_with_text(f"{SECRET_WORDS}. The lease ends in March.")
+    file_id = upload(client, owner, "lease.pdf", data).json()["file_id"]
+    assert container.runner.run(file_id) is RunOutcome.COMPLETED
+    r = client.patch(f"/api/v1/files/{file_id}", headers=owner, json={"tags": ["private-lease"]})
+    assert r.status_code == 200
+    before = _snapshot(client, owner, file_id)
+    assert before["thumbnail"] == 200 and "Zanzibar" in before["text"], before["text"][:200]
+    # The intruder has a file of their own, so "nothing found" is not merely an empty drive.
+    own = upload(client, intruder, "own.txt", b"my own shopping list").json()["file_id"]
+
+    for (method, path), calls in sorted(CASES.items()):
+        for call in calls:
+            url = path.replace("{file_id}", file_id)
+            r = client.request(
+                method,
+                url,
+                headers={**intruder, **call.get("headers", {})},
+                **{k: v for k, v in call.items() if k != "headers"},
+            )
+            assert r.status_code == 404, (method, path, call, r.status_code, r.text)
+            assert r.json() == {"detail": "file not found"}, (method, path, r.text)
+
+    assert _snapshot(client, owner, file_id) == before
+    assert container.blobs.exists(
+        f"originals/{client.get('/api/v1/users/me', headers=owner).json()['id']}/{file_id}"
+    )
+
+    listing = client.get("/api/v1/files", headers=intruder).json()
+    assert [f["id"] for f in listing["items"]] == [own] and listing["total"] == 1
+    for params in ({"tag": "private-lease"}, {"status": "completed"}, {"limit": 500}):
+        listed = client.get("/api/v1/files", headers=intruder, params=params).json()
+        assert file_id not in [f["id"] for f in listed["items"]], params
+
+    for mode in ("hybrid", "semantic", "keyword"):
+        for q in (SECRET_WORDS, "Zanzibar quokka", "lease.pdf", "private-lease"):
+            r = client.get("/api/v1/search", headers=intruder, params={"q": q, "mode": mode})
+            assert r.status_code == 200, r.text
+            found = [i["file_id"] for i in r.json()["items"]]
+            assert file_id not in found, (mode, q)
+    # The owner does find it by the same words: the search would have shown it.
+    r = client.get(
+        "/api/v1/search", headers=owner, params={"q": "Zanzibar quokka", "mode": "keyword"}
+    )
+    assert file_id in [i["file_id"] for i in r.json()["items"]]
