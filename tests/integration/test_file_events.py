@@ -15,7 +15,7 @@ import pytest
 from drive2.adapters.db.migrate import upgrade
 from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
-from drive2.domain.models import ProcessingResult
+from drive2.domain.models import FileStatus, ProcessingResult
 from tests.conftest import SettingsFactory
 from tests.support.live_server import live_server
 from tests.support.services import fresh_postgres_database
@@ -83,7 +83,7 @@ class Account:
 
 def run_pipeline_states(c: Container, file_id: str) -> None:
     """What a worker writes, through the same repository calls."""
-    claimed = c.repo.claim(file_id, allow_processing=False)
+    claimed = c.repo.claim(file_id, FileStatus.PENDING, 0)
     assert claimed is not None
     assert c.repo.set_stage(file_id, claimed.attempts, "extract_text", 40)
     assert c.repo.set_stage(file_id, claimed.attempts, "ai_analysis", 70)

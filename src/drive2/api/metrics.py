@@ -15,6 +15,7 @@ from __future__ import annotations
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     PlatformCollector,
     ProcessCollector,
@@ -37,6 +38,12 @@ HTTP_REQUESTS = Counter(
 UPLOADS = Counter("drive2_uploads_total", "Files uploaded", ["outcome"], registry=PROCESS_REGISTRY)
 UPLOAD_BYTES = Counter(
     "drive2_upload_bytes_total", "Bytes received in uploads", registry=PROCESS_REGISTRY
+)
+
+OPEN_STREAMS = Gauge(
+    "drive2_event_streams_open",
+    "Live status streams open in this process",
+    registry=PROCESS_REGISTRY,
 )
 
 

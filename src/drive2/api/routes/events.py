@@ -16,16 +16,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
-from prometheus_client import Gauge
 from starlette.concurrency import run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
+from drive2.api.metrics import OPEN_STREAMS
 from drive2.api.schemas import FileOut
 from drive2.services.file_events import OVERLAP, FileChangeWatcher
 
 router = APIRouter(prefix="/files", tags=["files"])
 
-OPEN_STREAMS = Gauge("drive2_event_streams_open", "Live status streams open in this process")
 HEARTBEAT_SECONDS = 15.0
 RECONNECT_MS = 2000
 
