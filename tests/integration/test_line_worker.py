@@ -29,7 +29,7 @@ from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.fake_line import Answer, FakeLine, Seen
 from tests.support.flex_rules import message_errors
 from tests.support.line import file_event, post_webhook, text_event, webhook_body
-from tests.support.services import fresh_postgres_database, fresh_redis_db
+from tests.support.services import server_deployment_env
 from tests.support.worker import running_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -45,19 +45,9 @@ def fake() -> Iterator[FakeLine]:
 
 @pytest.fixture
 def env(tmp_path: Path, fake: FakeLine) -> Iterator[dict[str, str]]:
-    with fresh_postgres_database() as db_url, fresh_redis_db() as redis_url:
-        yield {
-            "DATABASE_URL": db_url,
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "DRIVE2_DATA_DIR": str(tmp_path / "data"),
-            "JWT_SECRET": "line-worker-secret-" + "q" * 32,
-            "TASK_RETRY_DELAY_SECONDS": "0.5",
-            "STORAGE_FSYNC": "false",
-            "LINE_BATCH_WINDOW_SECONDS": "1",
-            "LINE_RETRY_BASE_SECONDS": "1",
-            **fake.env(),
-        }
+    extra = {"LINE_BATCH_WINDOW_SECONDS": "1", "LINE_RETRY_BASE_SECONDS": "1", **fake.env()}
+    with server_deployment_env(tmp_path, **extra) as env:
+        yield env
 
 
 @pytest.fixture

@@ -16,15 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from drive2.adapters.db.migrate import upgrade
-from drive2.api.app import create_app
-from drive2.bootstrap import Container, build_container
-from drive2.config import Settings
 from drive2.worker.task_names import PROCESS_UPLOADED_FILE
 from tests.support.api import register_and_login, upload, wait_for_status
+from tests.support.app import client_and_container
 from tests.support.files import pdf_with_text, truncated_pdf
 from tests.support.proxy import free_port
-from tests.support.services import fresh_postgres_database, fresh_redis_db
+from tests.support.services import server_deployment_env
 from tests.support.worker import running_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -34,23 +31,8 @@ PIPELINE_OK = {"task": PROCESS_UPLOADED_FILE, "state": "SUCCESS"}
 
 @pytest.fixture
 def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with fresh_postgres_database() as db_url, fresh_redis_db() as redis_url:
-        yield {
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "DRIVE2_DATA_DIR": str(tmp_path / "data"),
-            "JWT_SECRET": "ops-test-secret-" + "o" * 32,
-            "TASK_RETRY_DELAY_SECONDS": "0.5",
-            "STORAGE_FSYNC": "false",
-        }
-
-
-def _api(env: dict[str, str]) -> tuple[TestClient, Container]:
-    settings = Settings(_env_file=None, **env)  # type: ignore[call-arg]
-    settings.data_path.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    container = build_container(settings)
-    return TestClient(create_app(container)), container
+    with server_deployment_env(tmp_path) as env:
+        yield env
 
 
 def _scrape(client: TestClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -70,7 +52,7 @@ def _value(samples: dict[Any, float], name: str, **labels: str) -> float:
 def test_metrics_move_as_a_real_worker_processes_files(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(server_env)
+    client, container = client_and_container(server_env)
     with client:
         headers = register_and_login(client)
         before = _scrape(client)
@@ -82,7 +64,7 @@ def test_metrics_move_as_a_real_worker_processes_files(
         waiting = upload(client, headers, "report.pdf", pdf_with_text("Quarterly revenue"))
         assert waiting.status_code == 202
         queued = _scrape(client)
-        assert _value(queued, "drive2_queue_depth", queue="drive2") == 1
+        assert _value(queued, "drive2_queue_depth", queue="slow") == 1  # a PDF may need OCR
         assert _value(queued, "drive2_files", status="pending") == 1
         size = waiting.json()["size_bytes"]
         assert _value(queued, "drive2_stored_bytes", status="pending") == size
@@ -103,7 +85,7 @@ def test_metrics_move_as_a_real_worker_processes_files(
                 time.sleep(0.2)
                 after = _scrape(client)
 
-    assert _value(after, "drive2_queue_depth", queue="drive2") == 0
+    assert _value(after, "drive2_queue_depth", queue="slow") == 0
     assert _value(after, "drive2_files", status="completed") == 1
     assert _value(after, "drive2_files", status="failed") == 1
     assert _value(after, "drive2_files", status="pending") == 0
@@ -166,7 +148,7 @@ def _wait_http(url: str, log_path: Path, timeout: float = 60.0) -> None:
 def test_flower_shows_the_worker_and_the_finished_task(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    client, container = _api(server_env)
+    client, container = client_and_container(server_env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     auth = ("ops", "s3cret-pass")

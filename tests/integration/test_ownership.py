@@ -15,6 +15,7 @@ from drive2.api.app import create_app
 from drive2.bootstrap import Container
 from drive2.config import Settings
 from drive2.pipeline.runner import RunOutcome
+from drive2.services.signed_links import signed_path
 from tests.integration.test_search_api import make_container
 from tests.support.api import register_and_login, upload
 from tests.support.files import pdf_with_text
@@ -39,7 +40,12 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
     ("DELETE", "/api/v1/files/{file_id}"): [{}],
     ("POST", "/api/v1/files/{file_id}/reprocess"): [{}],
+    # LINE's signed links need no token: the intruder's valid link to their own file, pointed
+    # at the victim's id, must open nothing.
+    ("GET", "/api/v1/line/files/{file_id}/thumbnail"): [{"signed": "thumbnail"}],
+    ("GET", "/api/v1/line/files/{file_id}/download"): [{"signed": "download"}],
 }
+SIGNED_LINK_REFUSED = {"detail": "this link is not valid or has expired"}
 
 
 def _api_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
@@ -125,17 +131,22 @@ def test_another_users_file_is_404_everywhere_and_stays_unchanged(
     # The intruder has a file of their own, so "nothing found" is not merely an empty drive.
     own = upload(client, intruder, "own.txt", b"my own shopping list").json()["file_id"]
 
+    secret = container.settings.resolved_jwt_secret()
     for (method, path), calls in sorted(CASES.items()):
         for call in calls:
             url = path.replace("{file_id}", file_id)
+            expected = {"detail": "file not found"}
+            if "signed" in call:
+                url = signed_path(secret, call["signed"], own, 3600).replace(own, file_id)
+                expected = SIGNED_LINK_REFUSED
             r = client.request(
                 method,
                 url,
                 headers={**intruder, **call.get("headers", {})},
-                **{k: v for k, v in call.items() if k != "headers"},
+                **{k: v for k, v in call.items() if k not in ("headers", "signed")},
             )
             assert r.status_code == 404, (method, path, call, r.status_code, r.text)
-            assert r.json() == {"detail": "file not found"}, (method, path, r.text)
+            assert r.json() == expected, (method, path, r.text)
 
     assert _snapshot(client, owner, file_id) == before
     assert container.blobs.exists(

@@ -6,73 +6,23 @@ restored."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from drive2.adapters.db.migrate import upgrade
 from drive2.api.app import create_app
 from drive2.bootstrap import build_container
 from drive2.config import Settings
-from tests.support.proxy import TcpProxy, free_port
+from tests.support.proxy import TcpProxy
+from tests.support.redis_server import RedisServer, own_redis
 from tests.support.services import fresh_postgres_database, fresh_redis_db
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
-
-
-class RedisServer:
-    """A throwaway redis-server, no persistence, on a port of its own."""
-
-    def __init__(self, port: int, log_path: Path) -> None:
-        self.port = port
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        exe = shutil.which("redis-server")
-        if exe is None:
-            pytest.fail("redis-server is not installed")
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(
-            [
-                exe,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.RedisError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(self.log_path.read_text(errors="replace")) from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-        self.process = None
 
 
 def _ready(client: TestClient) -> tuple[int, dict[str, Any]]:
@@ -92,12 +42,8 @@ def _wait_ready(client: TestClient, want: int, timeout: float = 60.0) -> dict[st
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(free_port(), tmp_path / "redis.log")
-    server.start()
-    try:
+    with own_redis(tmp_path / "redis") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_readyz_is_503_while_redis_is_stopped_and_200_after_restart(
@@ -108,7 +54,7 @@ def test_readyz_is_503_while_redis_is_stopped_and_200_after_restart(
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             DATABASE_URL=db_url,
-            REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0",
+            REDIS_URL=redis_server.url,
             DRIVE2_DATA_DIR=tmp_path / "data",
             JWT_SECRET="ready-secret-" + "r" * 32,
         )

@@ -16,7 +16,7 @@ from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.app import client_and_container
 from tests.support.files import pdf_with_text, truncated_pdf, utf16_text, windows874_text
 from tests.support.proxy import TcpProxy, free_port
-from tests.support.services import fresh_postgres_database, fresh_redis_db
+from tests.support.services import server_deployment_env
 from tests.support.worker import running_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -24,16 +24,8 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 @pytest.fixture
 def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with fresh_postgres_database() as db_url, fresh_redis_db() as redis_url:
-        yield {
-            "DATABASE_URL": db_url,
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "DRIVE2_DATA_DIR": str(tmp_path / "data"),
-            "JWT_SECRET": "worker-test-secret-" + "z" * 32,
-            "TASK_RETRY_DELAY_SECONDS": "0.5",
-            "STORAGE_FSYNC": "false",
-        }
+    with server_deployment_env(tmp_path) as env:
+        yield env
 
 
 def test_a_real_worker_processes_every_kind_of_text(

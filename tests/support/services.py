@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -74,3 +75,20 @@ def fresh_redis_db(index: int | None = None) -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+
+
+@contextmanager
+def server_deployment_env(tmp_path: Path, **extra: str) -> Iterator[dict[str, str]]:
+    """The settings of a test running the server deployment's parts: a fresh PostgreSQL
+    database, a flushed Redis database as broker and result backend, a data dir in tmp_path."""
+    with fresh_postgres_database() as db_url, fresh_redis_db() as redis_url:
+        yield {
+            "DATABASE_URL": db_url,
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": redis_url,
+            "DRIVE2_DATA_DIR": str(tmp_path / "data"),
+            "JWT_SECRET": "server-test-secret-" + "s" * 32,
+            "TASK_RETRY_DELAY_SECONDS": "0.5",
+            "STORAGE_FSYNC": "false",
+            **extra,
+        }
