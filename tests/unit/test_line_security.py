@@ -38,6 +38,7 @@ def test_signature_is_base64_hmac_sha256_of_the_raw_body() -> None:
         None,
         "",
         "not-base64-at-all",
+        "\u0080\u00e9",  # non-ASCII (headers are read as latin-1): refused, not a crash
         line_signature("another-secret", BODY),
         line_signature(SECRET, BODY + b" "),
         # The same JSON re-serialised (spaces, key order) is a different body.
@@ -64,6 +65,8 @@ def test_signed_links_work_for_one_file_one_purpose_until_they_expire() -> None:
     assert not link_is_valid("jwt", "thumbnail", "f2", 1_800_000_060, sig, now=now)
     assert not link_is_valid("jwt", "thumbnail", "f1", 1_800_009_999, sig, now=now)
     assert not link_is_valid("other", "thumbnail", "f1", 1_800_000_060, sig, now=now)
+    # Found by schemathesis: a non-ASCII signature is refused, not a 500.
+    assert not link_is_valid("jwt", "thumbnail", "f1", 1_800_000_060, "\u0080", now=now)
     with pytest.raises(ValueError):
         signed_path("jwt", "delete", "f1", 60)
 

@@ -16,4 +16,6 @@ def line_signature(channel_secret: str, body: bytes) -> str:
 def signature_is_valid(channel_secret: str | None, body: bytes, signature: str | None) -> bool:
     if not channel_secret or not signature:
         return False
-    return hmac.compare_digest(line_signature(channel_secret, body), signature.strip())
+    # As bytes: compare_digest refuses str with non-ASCII characters, which anyone can send.
+    expected = line_signature(channel_secret, body).encode()
+    return hmac.compare_digest(expected, signature.strip().encode("utf-8", "surrogateescape"))

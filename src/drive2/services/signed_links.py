@@ -36,4 +36,6 @@ def link_is_valid(
 ) -> bool:
     if purpose not in PURPOSES or expires < (time.time() if now is None else now):
         return False
-    return hmac.compare_digest(_mac(secret, purpose, file_id, expires), signature)
+    # As bytes: compare_digest refuses str with non-ASCII characters, which anyone can send.
+    expected = _mac(secret, purpose, file_id, expires).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape"))

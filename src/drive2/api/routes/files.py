@@ -94,7 +94,8 @@ async def list_files(
     status: str | None = None,
     tag: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded so that any accepted value fits every database's integer.
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     # Additive to DESIGN.md section 4, for the web app: the order and a content-type filter.
     sort: Annotated[str | None, Query(max_length=32)] = None,
     type: Annotated[str | None, Query(max_length=1000)] = None,
