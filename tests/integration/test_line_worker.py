@@ -28,7 +28,7 @@ from drive2.worker.task_names import (
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.fake_line import Answer, FakeLine, Seen
 from tests.support.flex_rules import message_errors
-from tests.support.line import file_event, post_webhook, text_event, webhook_body
+from tests.support.line import file_event, link_line_account, post_webhook, webhook_body
 from tests.support.services import server_deployment_env
 from tests.support.worker import running_worker
 
@@ -61,14 +61,6 @@ def api(env: dict[str, str]) -> Iterator[tuple[TestClient, Container]]:
     c.close()
 
 
-def _link(client: TestClient, headers: dict[str, str]) -> str:
-    code = client.post("/api/v1/line/link-code", headers=headers).json()["code"]
-    assert post_webhook(client, webhook_body(text_event(code, LINE_USER))).status_code == 200
-    me = client.get("/api/v1/users/me", headers=headers).json()
-    assert me["line_user_id"] == LINE_USER
-    return str(me["id"])
-
-
 def _flex(push: Seen) -> dict[str, Any]:
     [message] = push.body["messages"]
     assert message_errors(message) == []
@@ -85,7 +77,7 @@ def test_a_file_sent_in_chat_is_processed_and_announced_once(
     client, c = api
     with running_worker(env, tmp_path / "worker.log") as worker:
         headers = register_and_login(client)
-        user_id = _link(client, headers)
+        user_id = link_line_account(client, headers, LINE_USER)
         fake.add_content("900001", b"Invoice 42 from Acme Consulting, due in March.", "text/plain")
         post_webhook(
             client, webhook_body(file_event("900001", line_user=LINE_USER, file_name="invoice.txt"))
@@ -118,7 +110,7 @@ def test_429_is_retried_after_retry_after_and_400_is_not(
     client, c = api
     with running_worker(env, tmp_path / "worker.log"):
         headers = register_and_login(client)
-        _link(client, headers)
+        link_line_account(client, headers, LINE_USER)
         fake.script_push(Answer(429, {"Retry-After": "3"}, {"message": "rate limited"}))
         first = upload(client, headers, "one.txt", b"The first memo.").json()["file_id"]
         wait_for_status(client, headers, first, timeout=180)
@@ -146,7 +138,7 @@ def test_the_storage_alert_fires_once_per_threshold_crossing(
     client, c = api
     with running_worker(env, tmp_path / "worker.log"):
         headers = register_and_login(client)
-        user_id = _link(client, headers)
+        user_id = link_line_account(client, headers, LINE_USER)
         c.repo.set_quota(user_id, 10_000)
 
         def put(name: str, size: int) -> str:
@@ -182,7 +174,7 @@ def test_the_daily_summary_counts_a_generated_day(
 ) -> None:
     client, c = api
     headers = register_and_login(client)
-    user_id = _link(client, headers)
+    user_id = link_line_account(client, headers, LINE_USER)
     bangkok = timedelta(hours=7)
     day_start = datetime(2026, 3, 14, tzinfo=UTC) - bangkok  # 00:00 in Bangkok, in UTC
     # (uploaded at, processed at, status): the day is 2026-03-14 in Asia/Bangkok.

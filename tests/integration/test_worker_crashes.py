@@ -7,6 +7,7 @@ Everything else — broker, database, pool, signals, retries — is the real thi
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -21,7 +22,9 @@ from drive2.bootstrap import Container
 from drive2.domain.models import FileRecord, FileStatus
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.app import client_and_container
+from tests.support.fake_line import FakeLine
 from tests.support.files import pdf_with_text
+from tests.support.line import link_line_account
 from tests.support.redis_server import own_redis
 from tests.support.services import fresh_postgres_database
 from tests.support.worker import running_worker
@@ -29,6 +32,7 @@ from tests.support.worker import running_worker
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(900)]
 
 FAULT_APP = "tests.support.fault_app"
+LINE_USER = "U" + "c" * 32
 
 
 @pytest.fixture
@@ -38,7 +42,14 @@ def redis_of_our_own(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, redis_of_our_own: Any) -> Iterator[dict[str, str]]:
+def line() -> Iterator[FakeLine]:
+    """LINE on a local server: "one notification" is part of "once in its effects"."""
+    with FakeLine() as server:
+        yield server
+
+
+@pytest.fixture
+def env(tmp_path: Path, redis_of_our_own: Any, line: FakeLine) -> Iterator[dict[str, str]]:
     with fresh_postgres_database() as db_url:
         yield {
             "DATABASE_URL": db_url,
@@ -49,6 +60,8 @@ def env(tmp_path: Path, redis_of_our_own: Any) -> Iterator[dict[str, str]]:
             "TASK_RETRY_DELAY_SECONDS": "0.5",
             "STORAGE_FSYNC": "false",
             "AI_PROVIDERS": "local",
+            "LINE_BATCH_WINDOW_SECONDS": "1",
+            **line.env(),
         }
 
 
@@ -79,11 +92,12 @@ def _owner_pid(container: Container, file_id: str) -> int:
 
 
 def test_a_worker_process_killed_mid_file_runs_it_again_once_in_effects(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, line: FakeLine
 ) -> None:
     client, container = client_and_container(env)
     with client, running_worker(env, tmp_path / "w.log", app_module=FAULT_APP) as worker:
         headers = register_and_login(client)
+        link_line_account(client, headers, LINE_USER)
         data = pdf_with_text("Field notes on river dolphins of the Mekong, survey of March")
         file_id = upload(client, headers, "fault-slow-6.pdf", data).json()["file_id"]
         # The last stage: thumbnail and vectors are written, the run is not finished.
@@ -102,6 +116,9 @@ def test_a_worker_process_killed_mid_file_runs_it_again_once_in_effects(
         assert container.vectors.count(MODEL_NAME, DIMENSION, file_id) == 1
         log = worker.log()
         assert "taken over from a lost run" in log or "WorkerLostError" in log
+        line.wait_for(lambda: len(line.accepted_pushes(LINE_USER)) == 1, timeout=60)
+        time.sleep(3)  # a second message, if there were one, would come within the batch window
+        assert len(line.pushes(LINE_USER)) == 1, line.summary()
     container.close()
 
 
@@ -159,16 +176,21 @@ def test_a_file_that_crashes_its_worker_every_time_is_failed_at_the_cap(
 
 
 def test_the_hard_time_limit_fails_the_file_with_the_reason(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, line: FakeLine
 ) -> None:
     limits = {"TASK_TIME_LIMIT_SECONDS": "40", "TASK_SOFT_TIME_LIMIT_SECONDS": "30"}
     client, container = client_and_container(env, **limits)
     with client, running_worker({**env, **limits}, tmp_path / "w.log", app_module=FAULT_APP):
         headers = register_and_login(client)
+        link_line_account(client, headers, LINE_USER)
         hung = upload(client, headers, "fault-hang.txt", b"never ends").json()["file_id"]
         failed = wait_for_status(client, headers, hung, timeout=180)
         assert failed["status"] == "failed", failed
         assert "hard time limit of 40 s" in failed["error"]
+        # The user hears of it like of any failure, once.
+        line.wait_for(lambda: len(line.accepted_pushes(LINE_USER)) == 1, timeout=60)
+        [message] = line.pushes(LINE_USER)[0].body["messages"]
+        assert "took too long" in json.dumps(message)
         # The pool replaced the killed process: the next file is processed.
         after = upload(client, headers, "after.txt", b"still working").json()["file_id"]
         assert wait_for_status(client, headers, after, timeout=180)["status"] == "completed"

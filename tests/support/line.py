@@ -94,3 +94,13 @@ def finish_file(
     assert repo.complete(file_id, record.attempts, result)
     done = repo.get_file(file_id)
     assert done is not None and done.status == FileStatus.COMPLETED
+
+
+def link_line_account(client: HttpClient, headers: dict[str, str], line_user: str) -> str:
+    """Link the signed-in user to `line_user` the way a person does: a code from the API, sent
+    to the bot as a chat message. Returns the Drive2 user id."""
+    code = client.post("/api/v1/line/link-code", headers=headers).json()["code"]
+    assert post_webhook(client, webhook_body(text_event(code, line_user))).status_code == 200
+    me = client.get("/api/v1/users/me", headers=headers).json()
+    assert me["line_user_id"] == line_user
+    return str(me["id"])

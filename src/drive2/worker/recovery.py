@@ -58,7 +58,8 @@ def _fail_on_hard_time_limit(
     )
     try:
         with short_lived_container() as c:
-            c.repo.fail(file_id, None, reason)
+            if c.repo.fail(file_id, None, reason):
+                c.notifications.notify_outcome(file_id)  # LINE, as after any other failure
         log.error("file %s failed: %s", file_id, reason)
     except Exception:
         log.exception("could not record the time limit of file %s; the sweeper will", file_id)
