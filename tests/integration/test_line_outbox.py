@@ -12,10 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from drive2.adapters.db.migrate import upgrade
 from drive2.adapters.db.tables import NotificationRow
-from drive2.api.app import create_app
-from drive2.bootstrap import Container, build_container
+from drive2.bootstrap import Container
+from drive2.config import Settings
 from drive2.domain.object_keys import thumbnail_key
 from drive2.ports.notification_store import OutboxKind, OutboxStatus
 from drive2.services.notifications import RetryLater, completion_key, failure_key
@@ -36,47 +35,37 @@ def fake() -> Iterator[FakeLine]:
 
 
 @pytest.fixture
-def line_container(make_settings: SettingsFactory, fake: FakeLine) -> Iterator[Container]:
-    settings = make_settings(
+def settings(make_settings: SettingsFactory, fake: FakeLine) -> Settings:
+    """The suite's `container` and `client` fixtures, with LINE pointed at the fake server."""
+    return make_settings(
         **fake.env(),
         PUBLIC_URL="https://drive.example.com",
         LINE_RETRY_BASE_SECONDS=0.5,
         LINE_SEND_MAX_ATTEMPTS=3,
     )
-    settings.data_path.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    c = build_container(settings)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def api(line_container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(line_container)) as client:
-        yield client
 
 
 def _linked_user(
-    api: TestClient, c: Container, line_user: str = LINE_USER
+    client: TestClient, c: Container, line_user: str = LINE_USER
 ) -> tuple[dict[str, str], str]:
-    headers = register_and_login(api)
-    user_id = api.get("/api/v1/users/me", headers=headers).json()["id"]
+    headers = register_and_login(client)
+    user_id = client.get("/api/v1/users/me", headers=headers).json()["id"]
     c.notification_store.link_line_user(user_id, line_user)
     return headers, user_id
 
 
-def _uploaded(api: TestClient, headers: dict[str, str], name: str = "a.txt") -> str:
-    r = upload(api, headers, name, f"content of {name} {time.time_ns()}".encode())
+def _uploaded(client: TestClient, headers: dict[str, str], name: str = "a.txt") -> str:
+    r = upload(client, headers, name, f"content of {name} {time.time_ns()}".encode())
     assert r.status_code == 202, r.text
     return str(r.json()["file_id"])
 
 
 def test_a_completion_is_one_valid_bubble_sent_once_to_the_linked_user(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    fid = _uploaded(api, headers, "invoice.txt")
+    c = container
+    headers, user_id = _linked_user(client, c)
+    fid = _uploaded(client, headers, "invoice.txt")
     finish_file(c.repo, fid)
     c.notifications.notify_outcome(fid)
     c.notifications.notify_outcome(fid)  # the pipeline task ran twice
@@ -93,9 +82,9 @@ def test_a_completion_is_one_valid_bubble_sent_once_to_the_linked_user(
     uri = bubble["footer"]["contents"][0]["action"]["uri"]
     assert uri.startswith(f"https://drive.example.com/api/v1/line/files/{fid}/download?exp=")
     # The signed link really serves the file, without a token.
-    r = api.get(uri.removeprefix("https://drive.example.com"))
+    r = client.get(uri.removeprefix("https://drive.example.com"))
     assert r.status_code == 200 and r.content.startswith(b"content of invoice.txt")
-    assert api.get(uri.removeprefix("https://drive.example.com")[:-3] + "xyz").status_code == 404
+    assert client.get(uri.removeprefix("https://drive.example.com")[:-3] + "xyz").status_code == 404
     f = c.repo.get_file(fid)
     assert f is not None
     entry = c.notification_store.entry(completion_key(f))
@@ -103,12 +92,12 @@ def test_a_completion_is_one_valid_bubble_sent_once_to_the_linked_user(
 
 
 def test_nothing_is_recorded_or_sent_for_a_user_without_line(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers = register_and_login(api)
-    user_id = api.get("/api/v1/users/me", headers=headers).json()["id"]
-    fid = _uploaded(api, headers)
+    c = container
+    headers = register_and_login(client)
+    user_id = client.get("/api/v1/users/me", headers=headers).json()["id"]
+    fid = _uploaded(client, headers)
     finish_file(c.repo, fid)
     c.notifications.notify_outcome(fid)
     f = c.repo.get_file(fid)
@@ -118,11 +107,11 @@ def test_nothing_is_recorded_or_sent_for_a_user_without_line(
 
 
 def test_429_waits_for_retry_after_and_sends_with_the_same_retry_key(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    fid = _uploaded(api, headers)
+    c = container
+    headers, user_id = _linked_user(client, c)
+    fid = _uploaded(client, headers)
     finish_file(c.repo, fid, ok=False, error="PDF is encrypted")
     c.notifications.notify_outcome(fid)
     fake.script_push(Answer(429, {"Retry-After": "2"}))
@@ -150,11 +139,11 @@ def test_429_waits_for_retry_after_and_sends_with_the_same_retry_key(
 
 
 def test_a_400_is_recorded_and_not_retried(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    fid = _uploaded(api, headers)
+    c = container
+    headers, user_id = _linked_user(client, c)
+    fid = _uploaded(client, headers)
     finish_file(c.repo, fid)
     c.notifications.notify_outcome(fid)
     fake.script_push(Answer(400, body={"message": "The request body has 1 error(s)"}))
@@ -169,11 +158,11 @@ def test_a_400_is_recorded_and_not_retried(
 
 
 def test_5xx_backs_off_and_gives_up_after_the_last_attempt(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    fid = _uploaded(api, headers)
+    c = container
+    headers, user_id = _linked_user(client, c)
+    fid = _uploaded(client, headers)
     finish_file(c.repo, fid)
     c.notifications.notify_outcome(fid)
     fake.script_push(Answer(500), Answer(503), Answer(500))
@@ -194,13 +183,13 @@ def test_5xx_backs_off_and_gives_up_after_the_last_attempt(
 
 
 def test_a_push_line_already_accepted_counts_as_sent(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
     """A worker that died after LINE took the push but before marking it sent: the repeat
     carries the same retry key, LINE answers 409, and the user got one message."""
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    fid = _uploaded(api, headers)
+    c = container
+    headers, user_id = _linked_user(client, c)
+    fid = _uploaded(client, headers)
     finish_file(c.repo, fid)
     c.notifications.notify_outcome(fid)
     f = c.repo.get_file(fid)
@@ -214,11 +203,11 @@ def test_a_push_line_already_accepted_counts_as_sent(
 
 
 def test_completions_close_together_go_out_as_one_carousel(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    ids = [_uploaded(api, headers, f"file-{i}.txt") for i in range(3)]
+    c = container
+    headers, user_id = _linked_user(client, c)
+    ids = [_uploaded(client, headers, f"file-{i}.txt") for i in range(3)]
     for fid in ids:
         finish_file(c.repo, fid)
         c.notifications.notify_outcome(fid)
@@ -235,11 +224,11 @@ def test_completions_close_together_go_out_as_one_carousel(
 
 
 def test_a_thumbnail_is_the_hero_image_through_a_signed_https_link(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, user_id = _linked_user(api, c)
-    fid = _uploaded(api, headers, "photo.txt")
+    c = container
+    headers, user_id = _linked_user(client, c)
+    fid = _uploaded(client, headers, "photo.txt")
     finish_file(c.repo, fid)
     key = thumbnail_key(user_id, fid)
     writer = c.blobs.open_writer(key)
@@ -251,19 +240,19 @@ def test_a_thumbnail_is_the_hero_image_through_a_signed_https_link(
     [push] = fake.pushes()
     hero = _flex_bubble(push)["hero"]
     assert hero["url"].startswith(f"https://drive.example.com/api/v1/line/files/{fid}/thumbnail?")
-    r = api.get(hero["url"].removeprefix("https://drive.example.com"))
+    r = client.get(hero["url"].removeprefix("https://drive.example.com"))
     assert r.status_code == 200 and r.content == png_bytes()
     # A download signature does not open the thumbnail, and vice versa.
     wrong = hero["url"].replace("/thumbnail?", "/download?")
-    assert api.get(wrong.removeprefix("https://drive.example.com")).status_code == 404
+    assert client.get(wrong.removeprefix("https://drive.example.com")).status_code == 404
 
 
 def test_lost_tasks_are_sent_again_by_the_resend_job(
-    api: TestClient, line_container: Container, fake: FakeLine
+    client: TestClient, container: Container, fake: FakeLine
 ) -> None:
-    c = line_container
-    headers, _ = _linked_user(api, c)
-    fid = _uploaded(api, headers)
+    c = container
+    headers, _ = _linked_user(client, c)
+    fid = _uploaded(client, headers)
     finish_file(c.repo, fid, ok=False)
     c.notifications.notify_outcome(fid)  # its task went to a broker nobody reads here
     assert c.notifications.resend_overdue() == 0  # not overdue yet
@@ -284,12 +273,12 @@ def test_lost_tasks_are_sent_again_by_the_resend_job(
 
 
 def test_the_daily_fan_out_queues_one_summary_per_linked_user(
-    api: TestClient, line_container: Container
+    client: TestClient, container: Container
 ) -> None:
-    c = line_container
-    _linked_user(api, c, "Ua")
-    _linked_user(api, c, "Ub")
-    register_and_login(api)  # not linked
+    c = container
+    _linked_user(client, c, "Ua")
+    _linked_user(client, c, "Ub")
+    register_and_login(client)  # not linked
     assert c.notifications.fan_out_daily_summaries() == 2
 
 

@@ -19,6 +19,7 @@ from tests.support.api import register_and_login, upload
 from tests.support.fake_line import SECRET, FakeLine
 from tests.support.line import (
     file_event,
+    link_line_account,
     post_webhook,
     postback_event,
     text_event,
@@ -65,12 +66,6 @@ def _me(client: TestClient, headers: dict[str, str]) -> dict[str, object]:
     return dict(client.get("/api/v1/users/me", headers=headers).json())
 
 
-def _link(client: TestClient, headers: dict[str, str], line_user: str = LINE_USER) -> None:
-    r = post_webhook(client, webhook_body(text_event(_code(client, headers), line_user)))
-    assert r.status_code == 200
-    assert _me(client, headers)["line_user_id"] == line_user
-
-
 def test_the_link_code_flow_links_the_line_account(
     line_app: tuple[TestClient, Container], fake: FakeLine
 ) -> None:
@@ -110,8 +105,8 @@ def test_a_new_link_moves_the_line_account_to_the_new_user(
 ) -> None:
     client, _ = line_app
     first, second = register_and_login(client), register_and_login(client)
-    _link(client, first)
-    _link(client, second)
+    link_line_account(client, first, LINE_USER)
+    link_line_account(client, second, LINE_USER)
     assert _me(client, first)["line_user_id"] is None
 
 
@@ -149,7 +144,7 @@ def test_a_replayed_event_is_ignored(
 ) -> None:
     client, _ = line_app
     headers = register_and_login(client)
-    _link(client, headers)
+    link_line_account(client, headers, LINE_USER)
     body = webhook_body(text_event("hello"))
     before = len(fake.replies())
     assert post_webhook(client, body).status_code == 200
@@ -172,7 +167,7 @@ def test_a_file_sent_by_a_linked_user_lands_in_their_drive(
 ) -> None:
     client, _ = line_app
     headers = register_and_login(client)
-    _link(client, headers)
+    link_line_account(client, headers, LINE_USER)
     data = b"Minutes of the budget meeting. " * 50_000  # 1.5 MB: several chunks
     fake.add_content("468789577898262530", data, "text/plain")
     r = post_webhook(
@@ -197,7 +192,7 @@ def test_an_image_gets_a_name_and_the_quota_still_applies(
 ) -> None:
     client, c = line_app
     headers = register_and_login(client)
-    _link(client, headers)
+    link_line_account(client, headers, LINE_USER)
     user_id = str(_me(client, headers)["id"])
     fake.add_content("5001", b"\xff\xd8\xff\xe0" + b"j" * 5000, "image/jpeg")
     post_webhook(client, webhook_body(file_event("5001", kind="image")))
@@ -227,7 +222,7 @@ def test_content_lost_at_line_is_answered_politely(
 ) -> None:
     client, _ = line_app
     headers = register_and_login(client)
-    _link(client, headers)
+    link_line_account(client, headers, LINE_USER)
     post_webhook(client, webhook_body(file_event("404404", file_name="gone.txt")))
     assert "could not fetch that file" in fake.reply_texts()[-1]
     assert client.get("/api/v1/files", headers=headers).json()["total"] == 0
@@ -238,8 +233,8 @@ def test_the_reprocess_button_reprocesses_only_the_users_own_file(
 ) -> None:
     client, c = line_app
     owner, other = register_and_login(client), register_and_login(client)
-    _link(client, owner)
-    _link(client, other, "U9999")
+    link_line_account(client, owner, LINE_USER)
+    link_line_account(client, other, "U9999")
     fid = upload(client, owner, "a.txt", b"some words").json()["file_id"]
     c.repo.fail(fid, None, "truncated")
     post_webhook(client, webhook_body(postback_event(f"action=reprocess&file_id={fid}", "U9999")))
@@ -253,7 +248,7 @@ def test_the_reprocess_button_reprocesses_only_the_users_own_file(
 def test_unfollow_unlinks(line_app: tuple[TestClient, Container]) -> None:
     client, _ = line_app
     headers = register_and_login(client)
-    _link(client, headers)
+    link_line_account(client, headers, LINE_USER)
     event = {
         "type": "unfollow",
         "mode": "active",
