@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from drive2.config import Settings
+from drive2.domain.models import FileRecord
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
 from drive2.process_identity import run_must_be_over
@@ -54,13 +55,8 @@ class Sweeper:
                 if self.repo.fail(record.id, None, reason):
                     report.failed_undeliverable.append(record.id)
                 continue
-            try:
-                self.queue.dispatch_processing(record.id, record.user_id, record.content_type)
-            except Exception:
-                log.exception("sweeper could not queue %s", record.id)
-                continue
-            self.repo.note_dispatch(record.id)
-            report.redispatched.append(record.id)
+            if self._requeue(record):
+                report.redispatched.append(record.id)
         if report.failed_stuck or report.redispatched or report.failed_undeliverable:
             log.info(
                 "sweep: %d stuck failed, %d re-queued, %d undeliverable, %d recovered",
@@ -89,13 +85,19 @@ class Sweeper:
                 )
                 self.repo.fail(record.id, None, reason)
                 continue
-            try:
-                self.queue.dispatch_processing(record.id, record.user_id, record.content_type)
-            except Exception:
-                log.exception("could not queue orphaned file %s", record.id)
-                continue
-            self.repo.note_dispatch(record.id)
-            recovered.append(record.id)
+            if self._requeue(record):
+                recovered.append(record.id)
         if recovered:
             log.warning("re-queued %d files left by a lost worker: %s", len(recovered), recovered)
         return recovered
+
+    def _requeue(self, record: FileRecord) -> bool:
+        """Send the file's processing again and count the dispatch; False if the broker
+        would not take it (the next sweep tries again)."""
+        try:
+            self.queue.dispatch_processing(record.id, record.user_id, record.content_type)
+        except Exception:
+            log.exception("the sweeper could not queue file %s", record.id)
+            return False
+        self.repo.note_dispatch(record.id)
+        return True
