@@ -14,7 +14,14 @@ class Embedder(Protocol):
     dimension: int
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        """One L2-normalised row per text."""
+        """One L2-normalised row per text, each read as a passage of a document."""
+        ...
+
+    def embed_queries(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """One L2-normalised row per text, each read as a search query or a question.
+
+        Asymmetric models (e5's "query: " / "passage: " prefixes) rank far better when the
+        two sides are told apart; symmetric ones embed both the same way."""
         ...
 
     def count_tokens(self, text: str) -> int: ...

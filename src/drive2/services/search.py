@@ -219,7 +219,7 @@ class SearchService:
         allowed = self.keyword.file_ids(user.id, filters) if filters.active else None
         if allowed is not None and not allowed:
             return []
-        vector = self.embedder.embed([query])[0]
+        vector = self.embedder.embed_queries([query])[0]
         hits = self.vectors.search(
             self.embedder.model_name,
             self.embedder.dimension,

@@ -71,6 +71,9 @@ class MiniLmEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_queries(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        return self.embed(texts)  # a symmetric model: queries and passages alike
+
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
