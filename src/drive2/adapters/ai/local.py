@@ -26,6 +26,7 @@ from drive2.adapters.ai import facts, keyphrases
 from drive2.adapters.ai.keyphrases import Candidate, LexicalSpace
 from drive2.adapters.ai.language import detect_language, latin_share, stopwords_for
 from drive2.adapters.ai.segment import normalise, shorten, split_sentences, word_tokens
+from drive2.domain.document_date import SOURCE_UPLOADED
 from drive2.domain.models import AiMetadata
 from drive2.ports.embedder import Embedder
 
@@ -73,7 +74,10 @@ class LocalAiProvider:
         """Filename, summary, tags and language; never raises because of what the text is."""
         text = text[:MAX_INPUT_CHARS]
         language = detect_language(text)
-        when = facts.content_date(metadata, self.timezone)
+        today = self._today()
+        dated = facts.file_date(text, metadata, self.timezone, today)
+        # The upload day names the file but is no fact about it: no year tag from it.
+        when = dated.value if dated and dated.source != SOURCE_UPLOADED else None
         kind = facts.document_type(text)
         first, last = facts.metadata_tags(metadata, when, kind)
         found = self._text(text, language)
@@ -82,7 +86,7 @@ class LocalAiProvider:
         tags = list(dict.fromkeys([*first, *phrases[:room], *last]))[:MAX_TAGS]
         return AiMetadata(
             suggested_filename=facts.suggested_filename(
-                when or self._today(), [*first, *phrases], filename, FILENAME_PARTS
+                dated.value if dated else today, [*first, *phrases], filename, FILENAME_PARTS
             ),
             summary=" ".join(found.summary) or None,
             tags=tags,
