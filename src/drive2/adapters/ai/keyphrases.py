@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -122,7 +123,7 @@ def _name_parts(text: str, tokens: Sequence[Token]) -> tuple[frozenset[str], fro
     "Chiang" of "Chiang Mai" and "Chiang Rai" is never a tag alone, nor the end of one."""
     followed: dict[str, bool] = {}
     preceded: dict[str, bool] = {}
-    for left, right in zip(tokens, tokens[1:], strict=False):
+    for left, right in pairwise(tokens):
         gap = text[left.end : right.start]
         joined = gap.strip(" ") == "" and "\n" not in gap
         named = joined and left.text[:1].isupper() and right.text[:1].isupper()
