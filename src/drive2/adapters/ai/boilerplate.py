@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_COLUMN_GAP = re.compile(r"\S(?: {2,}|\t+| *\| *)\S")
+_COLUMN_GAP = re.compile(r"(?<=\S)(?: {2,}|\t+| *\| *)(?=\S)")
 _NUMBER = re.compile(r"^[-+(]?[฿$€£]?\d[\d,.:/%-]*[)%]?$")
 _PAGE = re.compile(
     r"^(?:[-–—]\s*\d{1,4}\s*[-–—]|(?:page|p\.|หน้า(?:ที่)?)\s*\d{1,4}"
@@ -43,7 +43,7 @@ _REPEATED_MIN_CHARS = 6
 def is_table_row(line: str) -> bool:
     """Columns (two gaps of 2+ spaces, tabs or "|"), or mostly numbers."""
     stripped = line.strip()
-    if len(_COLUMN_GAP.findall(stripped)) >= 2:
+    if len(_COLUMN_GAP.findall(stripped)) >= 2 or stripped.count("|") >= 3:
         return True
     tokens = stripped.split()
     numbers = sum(1 for t in tokens if _NUMBER.match(t))

@@ -114,8 +114,21 @@ def candidates(
                     break
                 if _edges_ok(span, thai, nouns, names):
                     _add(found, text, span, thai)
-    ranked = sorted(found.values(), key=lambda c: (-c.count, c.first))
+    ranked = sorted(_whole_compounds(found), key=lambda c: (-c.count, c.first))
     return ranked[:limit]
+
+
+def _whole_compounds(found: dict[str, Candidate]) -> list[Candidate]:
+    """A Thai candidate never seen outside one longer candidate is part of a compound the
+    dictionary lacks ("พาณิชย์" of "ไทยพาณิชย์"): the longer one stands for it."""
+    thai = [c for c in found.values() if THAI_CHAR.search(c.phrase)]
+    inside = {
+        c.phrase
+        for c in thai
+        for longer in thai
+        if longer is not c and c.phrase in longer.phrase and longer.count >= c.count
+    }
+    return [c for c in found.values() if c.phrase not in inside]
 
 
 def _name_parts(text: str, tokens: Sequence[Token]) -> tuple[frozenset[str], frozenset[str]]:
@@ -153,7 +166,7 @@ def _edges_ok(
             return False
         head_ok = first.pos in NOUN_POS or first.text in nouns or not is_known_thai_word(first.text)
         # The tagger is surer of a word in its place: "ฝ่ายขาย|รายงาน" there is a verb.
-        tail_ok = len(span) == 1 or last.pos not in ("VERB", "ADV")
+        tail_ok = last.pos not in ("VERB", "ADV") or (len(span) == 1 and first.pos is None)
         return head_ok and tail_ok and _thai_edge(first.text) and _thai_edge(last.text)
     goes_on, follows = names
     if last.text.lower() in goes_on or first.text.lower() in follows:

@@ -77,8 +77,11 @@ def word_tokens(text: str, pos: bool = False) -> list[Token]:
         tags = _thai_pos(pieces) if pos else [None] * len(pieces)
         for piece, tag in zip(pieces, tags, strict=True):
             start, offset = offset, offset + len(piece)
-            if any(ch.isalnum() for ch in piece):
-                out.append(Token(piece, start, offset, tag))
+            # Marks stranded by OCR ("ุพ" after a space) are no part of any word.
+            lead = len(piece) - len(piece.lstrip("".join(_NO_WORD_START)))
+            word = piece[lead:].rstrip("".join(_NO_WORD_END))
+            if any(ch.isalnum() for ch in word) and is_whole_thai_word(word):
+                out.append(Token(word, start + lead, start + lead + len(word), tag))
         position = run.end()
     out.extend(_latin_tokens(text, position, len(text)))
     return out
@@ -106,7 +109,22 @@ def _thai_words(run: str) -> list[str]:
             merged[-1] += piece
         else:
             merged.append(piece)
-    return _recut(merged, known)
+    return _prefixed(_recut(merged, known))
+
+
+#: Thai prefixes that make a noun of the next word ("ผู้|ให้เช่า" is "ผู้ให้เช่า", the lessor);
+#: newmm leaves them apart when the compound is not in its dictionary.
+_THAI_PREFIXES = frozenset({"ผู้", "การ", "ความ", "นัก", "ค่า", "ชาว"})
+
+
+def _prefixed(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        if out and out[-1] in _THAI_PREFIXES and THAI_CHAR.match(piece[:1] or " "):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
 
 
 def _recut(pieces: list[str], known: frozenset[str]) -> list[str]:
