@@ -31,6 +31,10 @@ class MeOut(BaseModel):
     storage_used_bytes: int
     storage_quota_bytes: int
     line_user_id: str | None
+    # Additive (issue 16), for the web app: whether to offer "Link LINE", and how long the
+    # trash keeps files (0: until it is emptied).
+    line_enabled: bool = False
+    trash_retention_days: int = 0
 
 
 class AiOut(BaseModel):
@@ -59,6 +63,7 @@ class FileOut(BaseModel):
     text_excerpt: str | None
     tags: list[str]
     ai: AiOut | None
+    trashed_at: datetime | None = None
 
     @classmethod
     def of(cls, f: FileRecord) -> FileOut:
@@ -79,6 +84,7 @@ class FileOut(BaseModel):
             text_excerpt=f.text_excerpt,
             tags=f.tags,
             ai=AiOut(**f.ai.as_dict()) if f.ai else None,
+            trashed_at=f.trashed_at,
         )
 
 

@@ -99,9 +99,10 @@ async def list_files(
     # Additive to DESIGN.md section 4, for the web app: the order and a content-type filter.
     sort: Annotated[str | None, Query(max_length=32)] = None,
     type: Annotated[str | None, Query(max_length=1000)] = None,
+    trashed: bool = False,
 ) -> FileListOut:
     items, total = await run_in_threadpool(
-        c.files.list_files, user, status, tag, limit, offset, sort, type
+        c.files.list_files, user, status, tag, limit, offset, sort, type, trashed
     )
     return FileListOut(items=[FileOut.of(f) for f in items], total=total)
 
@@ -205,6 +206,10 @@ async def patch_file(file_id: str, body: FilePatchIn, user: UserDep, c: Containe
 
 
 @router.delete("/{file_id}", status_code=204)
-async def delete_file(file_id: str, user: UserDep, c: ContainerDep) -> Response:
-    await run_in_threadpool(c.files.delete, user, _file_id(file_id))
+async def delete_file(
+    file_id: str, user: UserDep, c: ContainerDep, permanent: bool = False
+) -> Response:
+    """To the trash (restorable); with permanent=true, gone with its objects and vectors."""
+    remove = c.trash.delete_for_good if permanent else c.trash.trash
+    await run_in_threadpool(remove, user, _file_id(file_id))
     return Response(status_code=204)
