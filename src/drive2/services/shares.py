@@ -126,7 +126,8 @@ class ShareService:
 
     def revoke(self, user: User, share_id: str) -> None:
         share = self.store.get_share(share_id)
-        if share is None or share.user_id != user.id:
+        # A revoked link is gone for its owner too (it is no longer listed).
+        if share is None or share.user_id != user.id or share.revoked_at is not None:
             raise NotFoundError("share link not found")
         if self.store.revoke_share(share.id, self.clock()):
             record = self.repo.get_file(share.file_id, user_id=user.id)

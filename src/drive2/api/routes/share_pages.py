@@ -56,16 +56,13 @@ async def shared_page(token: str, request: Request, c: ContainerDep) -> HTMLResp
     return HTMLResponse(html, headers=SHARE_PAGE_HEADERS)
 
 
-@router.api_route(
-    "/{token}/download",
-    methods=["GET", "HEAD"],
-    response_class=Response,
-    responses={
-        200: {"description": "The original bytes", "content": _BYTES},
-        206: {"description": "The requested range of the bytes", "content": _BYTES},
-        416: {"description": "The range is outside the file"},
-    },
-)
+_DOWNLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "The original bytes", "content": _BYTES},
+    206: {"description": "The requested range of the bytes", "content": _BYTES},
+    416: {"description": "The range is outside the file"},
+}
+
+
 async def shared_download(
     token: str,
     request: Request,
@@ -96,6 +93,18 @@ async def shared_download(
         await run_in_threadpool(c.shares.note_download, shared)
     return StreamingResponse(
         iterate_in_threadpool(chunks), status_code=status, media_type=media_type, headers=headers
+    )
+
+
+for _method in ("GET", "HEAD"):
+    # One route per method, so each has its own OpenAPI operation id.
+    router.add_api_route(
+        "/{token}/download",
+        shared_download,
+        methods=[_method],
+        name=f"shared_download_{_method.lower()}",
+        response_class=Response,
+        responses=_DOWNLOAD_RESPONSES,
     )
 
 
