@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import download_media_type, safe_headers
+from drive2.api.downloads import download_media_type, inline_headers, safe_headers
 from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
 from drive2.api.multipart_reader import MultipartLimits, read_multipart
 from drive2.api.schemas import (
@@ -152,9 +152,14 @@ async def download(
     user: UserDep,
     c: ContainerDep,
     range_header: Annotated[str | None, Header(alias="range")] = None,
+    # Additive (issue 16): "inline" shows a PDF in the browser's viewer; any other type is
+    # still served as an attachment.
+    disposition: Annotated[Literal["attachment", "inline"], Query()] = "attachment",
 ) -> Response:
     f = await run_in_threadpool(c.files.get, user, _file_id(file_id))
     headers = safe_headers(f.filename)
+    if disposition == "inline":
+        headers = inline_headers(f.filename, download_media_type(f.content_type)) or headers
     try:
         byte_range = c.files.parse_range(range_header, f.size_bytes)
     except InvalidRangeError as exc:
