@@ -104,7 +104,7 @@ def share_page(
     until = (
         "This link works until "
         + escape(expires_at.astimezone(ZoneInfo(timezone)).strftime("%d %B %Y, %H:%M"))
-        + "."
+        + f" ({escape(timezone)} time)."
         if expires_at
         else "This link works until its owner revokes it."
     )
