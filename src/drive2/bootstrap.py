@@ -29,14 +29,19 @@ from drive2.ports.notification_store import NotificationStore
 from drive2.ports.notifier import Notifier
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex
+from drive2.services.archive import ArchiveService
+from drive2.services.audit import Auditor
 from drive2.services.auth import AuthService
+from drive2.services.bulk import BulkService
 from drive2.services.files import FileService
 from drive2.services.health import HealthService
 from drive2.services.login_throttle import LoginThrottle
 from drive2.services.metrics import MetricSources, MetricsRecorder
 from drive2.services.search import SearchService
+from drive2.services.shares import ShareService
 from drive2.services.sweeper import Sweeper
 from drive2.services.thumbnails import ThumbnailService
+from drive2.services.trash import TrashService
 from drive2.services.upload import UploadService
 from drive2.services.users import UserService
 
@@ -160,7 +165,32 @@ class Container:
 
     @cached_property
     def files(self) -> FileService:
-        return FileService(self.repo, self.blobs, self.queue, self.vectors)
+        return FileService(self.repo, self.blobs, self.queue, self.vectors, self.audit)
+
+    # --- trash, share links, bulk actions, zips and the audit log (issue 16) -----------------
+    @cached_property
+    def audit(self) -> Auditor:
+        from drive2.adapters.db.audit_log import SqlAuditLog
+
+        return Auditor(SqlAuditLog(self.engine))
+
+    @cached_property
+    def trash(self) -> TrashService:
+        return TrashService(self.repo, self.blobs, self.vectors, self.audit, self.settings)
+
+    @cached_property
+    def shares(self) -> ShareService:
+        from drive2.adapters.db.shares import SqlShareStore
+
+        return ShareService(self.repo, SqlShareStore(self.engine), self.audit, self.settings)
+
+    @cached_property
+    def bulk(self) -> BulkService:
+        return BulkService(self.files, self.trash)
+
+    @cached_property
+    def archives(self) -> ArchiveService:
+        return ArchiveService(self.repo, self.blobs, self.audit, self.settings)
 
     @cached_property
     def sweeper(self) -> Sweeper:
@@ -292,6 +322,8 @@ class Container:
             self.uploads,
             self.files,
             self.settings,
+            trash=self.trash,
+            shares=self.shares,
         )
 
     def close(self) -> None:

@@ -208,6 +208,19 @@ class Settings(BaseSettings):
     multipart_max_field_bytes: int = Field(default=64 * 1024, alias="MULTIPART_MAX_FIELD_BYTES")
     multipart_max_header_bytes: int = Field(default=16 * 1024, alias="MULTIPART_MAX_HEADER_BYTES")
 
+    # --- trash and share links (issue 16) -----------------------------------------------------
+    # Files stay in the trash this many days, then the Beat job deletes them for good (0: keep
+    # them until the user empties the trash). Trashed files still count toward the quota.
+    trash_retention_days: int = Field(default=30, ge=0, alias="TRASH_RETENTION_DAYS")
+    trash_purge_interval_seconds: float = Field(
+        default=3600.0, gt=0, alias="TRASH_PURGE_INTERVAL_SECONDS"
+    )
+    # Requests to one share link's download, and share requests from one address, allowed per
+    # window (per API process, in memory); past it the answer is 429 with Retry-After.
+    share_downloads_per_token: int = Field(default=100, ge=0, alias="SHARE_DOWNLOADS_PER_TOKEN")
+    share_requests_per_ip: int = Field(default=300, ge=0, alias="SHARE_REQUESTS_PER_IP")
+    share_rate_window_seconds: float = Field(default=600.0, gt=0, alias="SHARE_RATE_WINDOW_SECONDS")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

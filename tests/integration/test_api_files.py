@@ -260,13 +260,19 @@ def test_patch_renames_and_retags_and_list_filters(client: TestClient) -> None:
     assert empty.status_code == 422
 
 
-def test_delete_removes_row_and_object(client: TestClient) -> None:
+def test_delete_trashes_and_permanent_delete_removes_row_and_object(client: TestClient) -> None:
     headers = register_and_login(client)
     file_id = upload(client, headers, "gone.txt", b"soon gone").json()["file_id"]
     assert client.delete(f"/api/v1/files/{file_id}", headers=headers).status_code == 204
+    assert client.get(f"/api/v1/files/{file_id}", headers=headers).json()["trashed_at"]
+    assert len(_container(client).blobs.list_keys("originals/")) == 1
+    permanent = {"permanent": "true"}
+    r = client.delete(f"/api/v1/files/{file_id}", headers=headers, params=permanent)
+    assert r.status_code == 204
     assert client.get(f"/api/v1/files/{file_id}", headers=headers).status_code == 404
     assert _container(client).blobs.list_keys("originals/") == []
-    assert client.delete(f"/api/v1/files/{file_id}", headers=headers).status_code == 404
+    r = client.delete(f"/api/v1/files/{file_id}", headers=headers, params=permanent)
+    assert r.status_code == 404
 
 
 def test_reprocess_while_processing_is_409(client: TestClient) -> None:

@@ -242,7 +242,7 @@ def test_delete_removes_the_object_from_the_bucket(api: S3Api) -> None:
     gone = upload(api.client, headers, "gone.txt", b"delete me").json()["file_id"]
     assert len(api.store.list_keys()) == 2
 
-    r = api.client.delete(f"/api/v1/files/{gone}", headers=headers)
+    r = api.client.delete(f"/api/v1/files/{gone}", headers=headers, params={"permanent": "true"})
 
     assert r.status_code == 204, r.text
     assert api.store.list_keys() == [f"originals/{user_id}/{keep}"]

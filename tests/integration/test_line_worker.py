@@ -153,7 +153,9 @@ def test_the_storage_alert_fires_once_per_threshold_crossing(
         fake.wait_for(lambda: len(_about(fake, "storage is 90% full")) == 1, timeout=60)
         assert len(_about(fake, "storage is 80% full")) == 1
         # Below 80% again, then across it: a new crossing, announced again.
-        assert client.delete(f"/api/v1/files/{big}", headers=headers).status_code == 204
+        # Deleted for good: a file in the trash still counts toward the quota.
+        r = client.delete(f"/api/v1/files/{big}", headers=headers, params={"permanent": "true"})
+        assert r.status_code == 204
         put("e.bin", 300)  # ~64%: re-armed
         put("f.bin", 2000)  # ~84%: 80 again
         fake.wait_for(lambda: len(_about(fake, "storage is 80% full")) == 2, timeout=60)

@@ -27,6 +27,8 @@ TABLES = {
     "line_link_codes",
     "line_webhook_events",
     "quota_alert_state",
+    "share_links",
+    "audit_events",
 }
 
 

@@ -73,7 +73,11 @@ class LiveApi:
         )
         assert r.status_code == 202, r.text
         assert self.client.get("/healthz").status_code == 200
-        self.client.delete(f"/api/v1/files/{r.json()['file_id']}", headers=self.headers)
+        self.client.delete(
+            f"/api/v1/files/{r.json()['file_id']}",
+            headers=self.headers,
+            params={"permanent": "true"},
+        )
 
 
 @pytest.fixture

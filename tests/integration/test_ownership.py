@@ -38,8 +38,15 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"json": {"tags": ["mine-now"]}},
         {"json": {"filename": "stolen.pdf", "tags": []}},
     ],
-    ("DELETE", "/api/v1/files/{file_id}"): [{}],
+    ("DELETE", "/api/v1/files/{file_id}"): [{}, {"params": {"permanent": "true"}}],
     ("POST", "/api/v1/files/{file_id}/reprocess"): [{}],
+    # Trash and share links (issue 16).
+    ("POST", "/api/v1/files/{file_id}/restore"): [{}],
+    ("GET", "/api/v1/files/{file_id}/shares"): [{}],
+    ("POST", "/api/v1/files/{file_id}/shares"): [
+        {"json": {"expires_in_days": None}},
+        {"json": {"expires_in_days": 7}},
+    ],
     # LINE's signed links need no token: the intruder's valid link to their own file, pointed
     # at the victim's id, must open nothing.
     ("GET", "/api/v1/line/files/{file_id}/thumbnail"): [{"signed": "thumbnail"}],
@@ -85,10 +92,13 @@ def _snapshot(client: TestClient, owner: dict[str, str], file_id: str) -> dict[s
     body = f.json()
     download = client.get(f"/api/v1/files/{file_id}/download", headers=owner)
     thumbnail = client.get(f"/api/v1/files/{file_id}/thumbnail", headers=owner)
+    shares = client.get(f"/api/v1/files/{file_id}/shares", headers=owner).json()["items"]
     return {
         "filename": body["filename"],
         "tags": body["tags"],
         "status": body["status"],
+        "trashed_at": body["trashed_at"],
+        "shares": [s["id"] for s in shares],
         "attempts": client.get(f"/api/v1/files/{file_id}/status", headers=owner).json()["attempts"],
         "bytes": download.content,
         "thumbnail": thumbnail.status_code,
@@ -126,7 +136,9 @@ def test_another_users_file_is_404_everywhere_and_stays_unchanged(
     assert container.runner.run(file_id) is RunOutcome.COMPLETED
     r = client.patch(f"/api/v1/files/{file_id}", headers=owner, json={"tags": ["private-lease"]})
     assert r.status_code == 200
+    share = client.post(f"/api/v1/files/{file_id}/shares", headers=owner, json={}).json()
     before = _snapshot(client, owner, file_id)
+    assert before["shares"] == [share["id"]]
     assert before["thumbnail"] == 200 and "Zanzibar" in before["text"], before["text"][:200]
     # The intruder has a file of their own, so "nothing found" is not merely an empty drive.
     own = upload(client, intruder, "own.txt", b"my own shopping list").json()["file_id"]
@@ -147,6 +159,37 @@ def test_another_users_file_is_404_everywhere_and_stays_unchanged(
             )
             assert r.status_code == 404, (method, path, call, r.status_code, r.text)
             assert r.json() == expected, (method, path, r.text)
+
+    # Routes that take the owner's ids some other way: a share id, a selection, the trash.
+    spare = upload(client, intruder, "spare.txt", b"a file of the intruder").json()["file_id"]
+    r = client.delete(f"/api/v1/shares/{share['id']}", headers=intruder)
+    assert r.status_code == 404 and r.json() == {"detail": "share link not found"}
+    for action, extra in (
+        ("trash", {}),
+        ("restore", {}),
+        ("delete_permanently", {}),
+        ("reprocess", {}),
+        ("add_tags", {"tags": ["mine-now"]}),
+        ("remove_tags", {"tags": ["private-lease"]}),
+    ):
+        r = client.post(
+            "/api/v1/files/bulk",
+            headers=intruder,
+            json={"action": action, "file_ids": [file_id, spare], **extra},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["results"][0] == {"file_id": file_id, "ok": False, "error": "not found"}
+        assert r.json()["results"][1]["ok"] is True, (action, r.text)
+        if action == "delete_permanently":
+            spare = upload(client, intruder, "spare.txt", b"another").json()["file_id"]
+    r = client.post("/api/v1/files/archive", headers=intruder, json={"file_ids": [file_id]})
+    assert r.status_code == 404 and r.json() == {"detail": "file not found"}
+    assert client.post("/api/v1/trash/empty", headers=intruder).status_code == 204
+    assert client.get("/api/v1/audit", headers=intruder, params={"file_id": file_id}).json() == {
+        "items": [],
+        "total": 0,
+    }
+    client.delete(f"/api/v1/files/{spare}", headers=intruder, params={"permanent": "true"})
 
     assert _snapshot(client, owner, file_id) == before
     assert container.blobs.exists(

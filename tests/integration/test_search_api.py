@@ -227,7 +227,7 @@ def test_delete_removes_the_file_from_every_mode(
     headers, files = library
     gone = files["bread"]
     assert vector_count(search_client, gone) > 0
-    r = search_client.delete(f"/api/v1/files/{gone}", headers=headers)
+    r = search_client.delete(f"/api/v1/files/{gone}", headers=headers, params={"permanent": "true"})
     assert r.status_code == 204
     assert vector_count(search_client, gone) == 0
     for mode in ("semantic", "keyword", "hybrid"):
@@ -356,7 +356,10 @@ def test_keyword_search_on_postgresql(make_settings: SettingsFactory) -> None:
                 assert r.status_code == 200
                 assert ids(find(client, headers, "kitchen", "keyword")) == [bread]
                 assert ids(find(client, headers, "bread", "keyword", tag="kitchen")) == [bread]
-                assert client.delete(f"/api/v1/files/{bread}", headers=headers).status_code == 204
+                r = client.delete(
+                    f"/api/v1/files/{bread}", headers=headers, params={"permanent": "true"}
+                )
+                assert r.status_code == 204
                 for mode in ("keyword", "semantic", "hybrid"):
                     assert bread not in ids(find(client, headers, "sourdough", mode))
         finally:

@@ -50,7 +50,8 @@ def test_thumbnail_served_idempotent_and_deleted(client: TestClient, container: 
     assert len(container.blobs.list_keys("thumbnails/")) == 1
     assert client.get(f"/api/v1/files/{file_id}/thumbnail", headers=headers).status_code == 200
 
-    assert client.delete(f"/api/v1/files/{file_id}", headers=headers).status_code == 204
+    r = client.delete(f"/api/v1/files/{file_id}", headers=headers, params={"permanent": "true"})
+    assert r.status_code == 204
     assert container.blobs.list_keys("thumbnails/") == []
     assert container.blobs.list_keys("originals/") == []
 

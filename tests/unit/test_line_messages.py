@@ -38,7 +38,9 @@ def test_one_completed_file_is_a_valid_bubble_with_everything_the_issue_names() 
     assert "2026-03-14_invoice_acme-1.pdf" in texts
     assert "invoice, acme, march" in texts
     assert any(t.startswith("An invoice from Acme") for t in texts)
-    [button] = bubble["footer"]["contents"]
+    # Open file, then Share link and Move to trash side by side (issue 16).
+    button, row = bubble["footer"]["contents"]
+    assert [b["action"]["label"] for b in row["contents"]] == ["Share link", "Move to trash"]
     assert button["action"] == {
         "type": "uri",
         "label": "Open file",

@@ -16,7 +16,21 @@ from drive2 import __version__
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
-from drive2.api.routes import auth, events, files, health, line, search, session, users
+from drive2.api.routes import (
+    audit,
+    auth,
+    bulk,
+    events,
+    files,
+    health,
+    line,
+    search,
+    session,
+    share_pages,
+    shares,
+    trash,
+    users,
+)
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
 from drive2.web.routes import install_web_app
@@ -86,9 +100,14 @@ def create_app(container: Container) -> FastAPI:
     # /files/{file_id} so that "events" is not taken for a file id.
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
+    # Trash, share links, bulk actions, zips, the audit log (issue 16): /files/bulk and
+    # /files/archive ahead of /files/{file_id}.
+    for router in (bulk.router, trash.router, shares.router, audit.router):
+        app.include_router(router, prefix=API_PREFIX)
     for router in (auth.router, users.router, files.router, search.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(share_pages.router)  # /s/{token}: share links, no account needed
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
     install_web_app(app)
     document_errors(app, API_PREFIX)

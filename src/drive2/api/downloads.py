@@ -51,3 +51,22 @@ def safe_headers(filename: str) -> dict[str, str]:
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, no-store",
     }
+
+
+#: Types a browser may show in the page instead of saving (the web app's PDF viewer).
+INLINE_TYPES = frozenset({"application/pdf"})
+
+
+def inline_headers(filename: str, media_type: str) -> dict[str, str] | None:
+    """Headers to show the bytes in the browser's own viewer, for the types in INLINE_TYPES
+    only (None for any other). The CSP keeps the document from loading or running anything
+    and lets only Drive2's own pages frame it."""
+    if media_type not in INLINE_TYPES:
+        return None
+    disposition = content_disposition(filename).replace("attachment;", "inline;", 1)
+    return {
+        **safe_headers(filename),
+        "Content-Disposition": disposition,
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+        "X-Frame-Options": "SAMEORIGIN",
+    }

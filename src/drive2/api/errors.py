@@ -14,6 +14,7 @@ from drive2.domain.errors import (
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
+    RateLimitedError,
     ServiceUnavailableError,
 )
 from drive2.services.login_throttle import LoginThrottledError
@@ -49,7 +50,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def throttled(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, LoginThrottledError)
+        assert isinstance(exc, LoginThrottledError | RateLimitedError)
         return JSONResponse(
             {"detail": str(exc)},
             status_code=429,
@@ -58,6 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(AuthenticationError, auth_error)
     app.add_exception_handler(LoginThrottledError, throttled)
+    app.add_exception_handler(RateLimitedError, throttled)
     for kind in _STATUS:
         app.add_exception_handler(kind, domain_error)
     app.add_exception_handler(OperationalError, database_down)

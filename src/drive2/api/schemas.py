@@ -31,6 +31,10 @@ class MeOut(BaseModel):
     storage_used_bytes: int
     storage_quota_bytes: int
     line_user_id: str | None
+    # Additive (issue 16), for the web app: whether to offer "Link LINE", and how long the
+    # trash keeps files (0: until it is emptied).
+    line_enabled: bool = False
+    trash_retention_days: int = 0
 
 
 class AiOut(BaseModel):
@@ -61,6 +65,7 @@ class FileOut(BaseModel):
     ai: AiOut | None
     #: The date the content states, then date taken, creation, upload (DESIGN.md section 4).
     document_date: date | None
+    trashed_at: datetime | None = None
 
     @classmethod
     def of(cls, f: FileRecord) -> FileOut:
@@ -82,6 +87,7 @@ class FileOut(BaseModel):
             tags=f.tags,
             ai=AiOut(**f.ai.as_dict()) if f.ai else None,
             document_date=f.document_date,
+            trashed_at=f.trashed_at,
         )
 
 

@@ -31,6 +31,14 @@ class InvalidInputError(Drive2Error):
     pass
 
 
+class RateLimitedError(Drive2Error):
+    """Too many requests in a window; the caller may try again after `retry_after_seconds`."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class ServiceUnavailableError(Drive2Error):
     """A part Drive2 depends on (database, object store, broker) does not answer."""
 

@@ -120,6 +120,17 @@ class FileRecord:
     started_at: datetime | None = None
     #: The date the content states, else date taken, creation, and the upload day last.
     document_date: date | None = None
+    #: When the user moved the file to the trash; None while it is in the drive.
+    trashed_at: datetime | None = None
+
+    def object_keys(self) -> list[str]:
+        """Every object of the file in the store: what deleting it for good removes. A new
+        rendition (a preview) adds its key here and nowhere else."""
+        return [key for key in (self.storage_key, self.thumbnail_key) if key]
+
+    @property
+    def trashed(self) -> bool:
+        return self.trashed_at is not None
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,10 @@ class FileRepository(Protocol):
         *,
         sort: FileSort = FileSort.NEWEST,
         kinds: list[str] | None = None,
+        trashed: bool = False,
     ) -> tuple[list[FileRecord], int]:
         """`kinds`: content-type filters as search takes them (image, application/pdf, pdf),
-        any of which may match."""
+        any of which may match. `trashed`: the trash instead of the drive."""
         ...
 
     def files_changed_since(self, user_id: str, since: datetime, limit: int) -> list[FileRecord]:
@@ -61,6 +62,21 @@ class FileRepository(Protocol):
     ) -> None: ...
 
     def delete_file(self, file_id: str) -> None: ...
+
+    # --- trash -----------------------------------------------------------------------------
+    def trash_file(self, file_id: str, when: datetime) -> bool:
+        """Into the trash; False when it is there already (or gone)."""
+        ...
+
+    def restore_file(self, file_id: str) -> bool:
+        """Out of the trash; False when it was not in it."""
+        ...
+
+    def trashed_files(
+        self, before: datetime | None, limit: int, user_id: str | None = None
+    ) -> list[FileRecord]:
+        """Files in the trash since before `before` (None: any time), longest there first."""
+        ...
 
     def mark_pending_for_reprocess(self, file_id: str) -> bool:
         """pending|completed|failed -> pending; False when the file is processing."""

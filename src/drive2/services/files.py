@@ -7,18 +7,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from drive2.domain.errors import (
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    ServiceUnavailableError,
-)
+from drive2.domain.audit import AuditAction, AuditSource
+from drive2.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from drive2.domain.models import FileRecord, FileSort, FileStatus, StageRecord, User
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex, VectorIndexUnavailable
-from drive2.services.names import normalise_tags, safe_filename
+from drive2.services.audit import Auditor
+from drive2.services.names import MAX_TAGS, normalise_tags, safe_filename
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +42,18 @@ class ByteRange:
 
 class FileService:
     def __init__(
-        self, repo: Repository, blobs: BlobStore, queue: TaskQueue, vectors: VectorIndex
+        self,
+        repo: Repository,
+        blobs: BlobStore,
+        queue: TaskQueue,
+        vectors: VectorIndex,
+        audit: Auditor | None = None,
     ) -> None:
         self.repo = repo
         self.blobs = blobs
         self.queue = queue
         self.vectors = vectors
+        self.audit = audit
 
     def get(self, user: User, file_id: str) -> FileRecord:
         record = self.repo.get_file(file_id, user_id=user.id)
@@ -67,6 +70,7 @@ class FileService:
         offset: int,
         sort: str | None = None,
         kind: str | None = None,
+        trashed: bool = False,
     ) -> tuple[list[FileRecord], int]:
         try:
             wanted = FileStatus(status) if status else None
@@ -91,6 +95,7 @@ class FileService:
             max(0, offset),
             sort=order,
             kinds=parse_kinds(kind),
+            trashed=trashed,
         )
 
     def stages(self, user: User, file_id: str) -> tuple[FileRecord, list[StageRecord]]:
@@ -101,31 +106,66 @@ class FileService:
         return self.repo.get_text(self.get(user, file_id).id)
 
     def update(
-        self, user: User, file_id: str, filename: str | None, tags: list[str] | None
+        self,
+        user: User,
+        file_id: str,
+        filename: str | None,
+        tags: list[str] | None,
+        source: AuditSource = AuditSource.API,
     ) -> FileRecord:
         record = self.get(user, file_id)
-        self.repo.update_file(
-            record.id,
-            filename=safe_filename(filename) if filename is not None else None,
-            tags=normalise_tags(tags) if tags is not None else None,
-        )
+        new_name = safe_filename(filename) if filename is not None else None
+        new_tags = normalise_tags(tags) if tags is not None else None
+        self.repo.update_file(record.id, filename=new_name, tags=new_tags)
+        if new_name is not None and new_name != record.filename:
+            self._audit(user, AuditAction.RENAMED, record, source, {"to": new_name})
+        if new_tags is not None:
+            added = [t for t in new_tags if t not in record.tags]
+            removed = [t for t in record.tags if t not in new_tags]
+            if added:
+                self._audit(user, AuditAction.TAGS_ADDED, record, source, {"tags": added})
+            if removed:
+                self._audit(user, AuditAction.TAGS_REMOVED, record, source, {"tags": removed})
         return self.get(user, file_id)
 
-    def delete(self, user: User, file_id: str) -> None:
+    def add_tags(
+        self, user: User, file_id: str, tags: list[str], source: AuditSource = AuditSource.API
+    ) -> FileRecord:
         record = self.get(user, file_id)
-        # The row goes last: if deleting an object fails, the user can delete again.
-        self.blobs.delete(record.storage_key)
-        if record.thumbnail_key:
-            self.blobs.delete(record.thumbnail_key)
-        try:
-            self.vectors.delete_file(record.id)
-        except VectorIndexUnavailable as exc:
-            raise ServiceUnavailableError("the search index is not available; try again") from exc
-        # The keyword index row goes with the file row, in the same transaction.
-        self.repo.delete_file(record.id)
+        merged = record.tags + [t for t in normalise_tags(tags) if t not in record.tags]
+        if len(merged) > MAX_TAGS:
+            raise InvalidInputError(f"a file has at most {MAX_TAGS} tags")
+        if merged == record.tags:
+            return record
+        return self.update(user, file_id, None, merged, source)
 
-    def reprocess(self, user: User, file_id: str) -> FileRecord:
+    def remove_tags(
+        self, user: User, file_id: str, tags: list[str], source: AuditSource = AuditSource.API
+    ) -> FileRecord:
         record = self.get(user, file_id)
+        unwanted = set(normalise_tags(tags))
+        kept = [t for t in record.tags if t not in unwanted]
+        if kept == record.tags:
+            return record
+        return self.update(user, file_id, None, kept, source)
+
+    def _audit(
+        self,
+        user: User,
+        action: AuditAction,
+        record: FileRecord,
+        source: AuditSource,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        if self.audit is not None:
+            self.audit.record(user.id, action, [record], source, detail)
+
+    def reprocess(
+        self, user: User, file_id: str, source: AuditSource = AuditSource.API
+    ) -> FileRecord:
+        record = self.get(user, file_id)
+        if record.trashed:
+            raise ConflictError("the file is in the trash; restore it to process it again")
         if not self.repo.mark_pending_for_reprocess(record.id):
             raise ConflictError("the file is being processed; reprocess it when that ends")
         try:
@@ -137,6 +177,7 @@ class FileService:
             self.queue.dispatch_reprocess(record.id, user.id, record.content_type)
         except Exception:
             log.exception("could not queue reprocess of %s; the sweeper will retry", record.id)
+        self._audit(user, AuditAction.REPROCESSED, record, source)
         return self.get(user, file_id)
 
     # --- download ---------------------------------------------------------------------------

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import anyio
 
 from drive2.config import Settings
+from drive2.domain.audit import AuditSource
 from drive2.domain.errors import (
     ConflictError,
     Drive2Error,
@@ -33,8 +35,10 @@ from drive2.ports.notification_store import NotificationStore
 from drive2.ports.notifier import IncomingContent, Message, Notifier, NotifierError
 from drive2.ports.repository import Repository
 from drive2.services.files import FileService
-from drive2.services.line_messages import text_message
+from drive2.services.line_messages import share_link_text, text_message, trashed_message
+from drive2.services.shares import ShareService
 from drive2.services.signed_links import link_is_valid
+from drive2.services.trash import TrashService
 from drive2.services.upload import UploadEvent, UploadService
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ CODE_LENGTH = 8
 _CODE_TEXT = re.compile(r"^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$")
 MEDIA_TYPES = ("image", "video", "audio", "file")
 DEFAULT_EXTENSIONS = {"image": ".jpg", "video": ".mp4", "audio": ".m4a", "file": ""}
+#: Days a share link made from chat works.
+LINE_SHARE_DAYS = 7
 
 LINK_HELP = (
     "To save files to Drive2 from here, link your account first: in Drive2 ask for a LINE "
@@ -78,6 +84,8 @@ class LineBotService:
     uploads: UploadService
     files: FileService
     settings: Settings
+    trash: TrashService | None = None
+    shares: ShareService | None = None
 
     # --- account linking ------------------------------------------------------------------
     def create_link_code(self, user: User) -> LinkCode:
@@ -99,7 +107,7 @@ class LineBotService:
             raise NotFoundError("this link is not valid or has expired")
         f = self.repo.get_file(file_id)
         user = self.repo.get_user(f.user_id) if f else None
-        if f is None or user is None:
+        if f is None or user is None or f.trashed:
             raise NotFoundError("file not found")
         return user, f
 
@@ -150,14 +158,8 @@ class LineBotService:
         return self.repo.get_user(user_id) if user_id else None
 
     async def _reply(self, token: Any, text: str) -> None:
-        if not isinstance(token, str) or not token:
-            return
-        messages: list[Message] = [text_message(text)]
-        try:
-            await anyio.to_thread.run_sync(self.notifier.reply, token, messages)
-        except NotifierError as exc:
-            # Reply tokens are single use and expire quickly: no retry, just the record.
-            log.warning("LINE reply failed: %s", exc)
+        # Reply tokens are single use and expire quickly: no retry, just the record.
+        await self._reply_messages(token, [text_message(text)])
 
     async def _text(self, token: Any, line_user_id: str, user: User | None, text: str) -> None:
         code = normalise_code(text)
@@ -191,16 +193,63 @@ class LineBotService:
             await self._reply(token, LINK_HELP)
             return
         fields = parse_qs(str(data))
-        if fields.get("action") != ["reprocess"] or not fields.get("file_id"):
+        action = (fields.get("action") or [""])[0]
+        file_id = (fields.get("file_id") or [""])[0]
+        handler = {
+            "reprocess": self._reprocess,
+            "trash": self._trash,
+            "restore": self._restore,
+            "share": self._share,
+        }.get(action)
+        if handler is None or not file_id:
             return
         try:
-            f = await anyio.to_thread.run_sync(self.files.reprocess, user, fields["file_id"][0])
+            messages = await anyio.to_thread.run_sync(handler, user, file_id)
         except NotFoundError:
-            await self._reply(token, "That file is no longer in your drive.")
-        except ConflictError:
-            await self._reply(token, "That file is being processed right now.")
-        else:
-            await self._reply(token, f"Processing {f.filename} again. I will tell you how it went.")
+            messages = [text_message("That file is no longer in your drive.")]
+        except ConflictError as exc:
+            messages = [text_message(_sentence(str(exc)))]
+        await self._reply_messages(token, messages)
+
+    def _reprocess(self, user: User, file_id: str) -> list[Message]:
+        try:
+            f = self.files.reprocess(user, file_id, AuditSource.LINE)
+        except ConflictError as exc:
+            if "trash" in str(exc):
+                raise
+            return [text_message("That file is being processed right now.")]
+        return [text_message(f"Processing {f.filename} again. I will tell you how it went.")]
+
+    def _trash(self, user: User, file_id: str) -> list[Message]:
+        assert self.trash is not None
+        f = self.trash.trash(user, file_id, AuditSource.LINE)
+        return [trashed_message(f.filename, f.id, self.settings.trash_retention_days)]
+
+    def _restore(self, user: User, file_id: str) -> list[Message]:
+        assert self.trash is not None
+        f = self.trash.restore(user, file_id, AuditSource.LINE)
+        return [text_message(f"{f.filename} is back in your drive.")]
+
+    def _share(self, user: User, file_id: str) -> list[Message]:
+        assert self.shares is not None
+        created = self.shares.create(user, file_id, LINE_SHARE_DAYS, AuditSource.LINE)
+        record = self.repo.get_file(created.share.file_id)
+        expires = created.share.expires_at
+        return [
+            share_link_text(
+                record.filename if record else "the file",
+                created.url(self.shares.base_url()),
+                expires.astimezone(ZoneInfo(self.settings.timezone)).date() if expires else None,
+            )
+        ]
+
+    async def _reply_messages(self, token: Any, messages: list[Message]) -> None:
+        if not isinstance(token, str) or not token or not messages:
+            return
+        try:
+            await anyio.to_thread.run_sync(self.notifier.reply, token, messages)
+        except NotifierError as exc:
+            log.warning("LINE reply failed: %s", exc)
 
     # --- files sent in chat -------------------------------------------------------------------
     def _filename(self, message: dict[str, Any], content_type: str | None) -> str:
@@ -246,6 +295,10 @@ class LineBotService:
         if outcome.duplicate:
             return f"You already have this file in Drive2 ({outcome.file.filename})."
         return f"Got it: {outcome.file.filename} is saved to Drive2 and being processed."
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 async def _upload_events(filename: str, chunks: Iterator[bytes]) -> AsyncIterator[UploadEvent]:

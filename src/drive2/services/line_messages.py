@@ -67,6 +67,23 @@ def _uri_button(label: str, uri: str, primary: bool = True) -> dict[str, Any]:
     return button
 
 
+def _postback_button(label: str, data: str, color: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "height": "sm",
+        "action": {
+            "type": "postback",
+            "label": cut(label, LABEL_MAX),
+            "data": data[:POSTBACK_DATA_MAX],
+            "displayText": cut(label, LABEL_MAX),
+        },
+    }
+    if color:
+        button["style"] = "primary"
+        button["color"] = color
+    return button
+
+
 def _flex(alt_text: str, contents: dict[str, Any]) -> Message:
     return {"type": "flex", "altText": cut(alt_text, ALT_TEXT_MAX), "contents": contents}
 
@@ -106,7 +123,19 @@ def completed_bubble(f: CompletedFile) -> dict[str, Any]:
         "footer": {
             "type": "box",
             "layout": "vertical",
-            "contents": [_uri_button("Open file", f.open_url)],
+            "spacing": "sm",
+            "contents": [
+                _uri_button("Open file", f.open_url),
+                {
+                    "type": "box",
+                    "layout": "horizontal",
+                    "spacing": "sm",
+                    "contents": [
+                        _postback_button("Share link", share_data(f.file_id)),
+                        _postback_button("Move to trash", trash_data(f.file_id)),
+                    ],
+                },
+            ],
         },
     }
     if f.thumbnail_url and f.thumbnail_url.startswith("https://"):
@@ -165,6 +194,55 @@ def plain_error(error: str | None) -> str:
 
 def reprocess_data(file_id: str) -> str:
     return f"action=reprocess&file_id={file_id}"[:POSTBACK_DATA_MAX]
+
+
+def share_data(file_id: str) -> str:
+    return f"action=share&file_id={file_id}"[:POSTBACK_DATA_MAX]
+
+
+def trash_data(file_id: str) -> str:
+    return f"action=trash&file_id={file_id}"[:POSTBACK_DATA_MAX]
+
+
+def restore_data(file_id: str) -> str:
+    return f"action=restore&file_id={file_id}"[:POSTBACK_DATA_MAX]
+
+
+def trashed_message(filename: str, file_id: str, retention_days: int) -> Message:
+    """The answer to "Move to trash": what happened, and an Undo that puts it back."""
+    when = (
+        f"It is deleted for good after {retention_days} days."
+        if retention_days > 0
+        else "It stays there until you empty the trash."
+    )
+    bubble = {
+        "type": "bubble",
+        "size": "kilo",
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": [
+                _text("Moved to the trash", color=MUTED, size="sm", weight="bold"),
+                _text(cut(filename, 120), weight="bold"),
+                _text(when, size="sm", color=MUTED),
+            ],
+        },
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [_postback_button("Undo", restore_data(file_id), color=ACCENT)],
+        },
+    }
+    return _flex(f"Drive2: {filename} moved to the trash", bubble)
+
+
+def share_link_text(filename: str, url: str, expires: date | None) -> Message:
+    until = f"It works until {expires.strftime('%d %B %Y')}." if expires else "It does not expire."
+    return text_message(
+        f"Anyone with this link can open and download {cut(filename, 120)}. {until} "
+        f"You can revoke it in Drive2.\n{url}"
+    )
 
 
 def failed_message(filename: str, error: str | None, file_id: str, open_url: str) -> Message:

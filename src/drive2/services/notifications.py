@@ -344,7 +344,11 @@ class NotificationService:
         if first.kind == OutboxKind.COMPLETED:
             files = [self.repo.get_file(e.file_id) for e in entries if e.file_id]
             return lm.completed_messages(
-                [self._completed_view(f) for f in files if f is not None and f.user_id == user.id]
+                [
+                    self._completed_view(f)
+                    for f in files
+                    if f is not None and f.user_id == user.id and not f.trashed
+                ]
             )
         if first.kind == OutboxKind.FAILED:
             f = self.repo.get_file(first.file_id) if first.file_id else None

@@ -113,7 +113,11 @@ class KeywordIndex(Protocol):
     ) -> list[KeywordHit]: ...
 
     def file_ids(self, user_id: str, filters: SearchFilters) -> list[str]:
-        """Every file of the user that the filters allow."""
+        """Every file of the user that the filters allow (never one in the trash)."""
+        ...
+
+    def has_trash(self, user_id: str) -> bool:
+        """Whether any file of the user is in the trash."""
         ...
 
     def newest(self, user_id: str, filters: SearchFilters, limit: int) -> list[str]:
@@ -121,7 +125,7 @@ class KeywordIndex(Protocol):
         ...
 
     def files(self, user_id: str, file_ids: list[str]) -> dict[str, FileSummary]:
-        """Those of the given files that are the user's."""
+        """Those of the given files that are the user's and not in the trash."""
         ...
 
 
@@ -259,7 +263,10 @@ class SearchService:
     def _semantic(
         self, user: User, query: str, limit: int, filters: SearchFilters
     ) -> list[_Ranked]:
-        allowed = self.keyword.file_ids(user.id, filters) if filters.active else None
+        # A trashed file keeps its vectors (restoring it needs no reprocessing), so while the
+        # user has trash the vector search is restricted to the allowed files like a filter.
+        restricted = filters.active or self.keyword.has_trash(user.id)
+        allowed = self.keyword.file_ids(user.id, filters) if restricted else None
         if allowed is not None and not allowed:
             return []
         vector = self.embedder.embed_queries([query])[0]

@@ -20,6 +20,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self'",
+        "frame-src 'self'",  # the browser's PDF viewer, on a PDF served inline
         "connect-src 'self'",
         "font-src 'self'",
         "manifest-src 'self'",

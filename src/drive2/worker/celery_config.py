@@ -10,7 +10,12 @@ from drive2.config import Settings
 from drive2.worker import sqlite_transport
 from drive2.worker.notification_schedule import notification_beat_schedule
 from drive2.worker.queues import queue_config
-from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE, RERUN_FALLBACK_AI
+from drive2.worker.task_names import (
+    CLEANUP_OLD_TASKS,
+    DEFAULT_QUEUE,
+    PURGE_TRASH,
+    RERUN_FALLBACK_AI,
+)
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -69,4 +74,10 @@ def create_celery_app(settings: Settings) -> Celery:
     events = not settings.embedded_broker
     app.conf.update(worker_send_task_events=events, task_send_sent_event=events)
     app.conf.beat_schedule.update(notification_beat_schedule(settings))  # LINE (issue 6)
+    purge = settings.trash_purge_interval_seconds
+    app.conf.beat_schedule["purge-trash"] = {  # trash retention (issue 16)
+        "task": PURGE_TRASH,
+        "schedule": purge,
+        "options": {"expires": max(purge / 2, 1.0)},
+    }
     return app

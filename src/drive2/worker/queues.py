@@ -1,7 +1,7 @@
 """The task queues and which task goes to which: fast work must not wait behind slow work.
 
-- ``fast``: thumbnails and the sweeper — seconds at most, so a new upload's quick results and
-  the housekeeping are never stuck behind a backlog of OCR.
+- ``fast``: thumbnails, the sweeper and the trash purge — seconds at most, so a new upload's
+  quick results and the housekeeping are never stuck behind a backlog of OCR.
 - ``slow``: AI analysis and the re-run of fallback AI results — model and LLM calls.
 - ``notifications``: every ``drive2.send_*`` / ``drive2.notify*`` task (LINE and the like), so
   a slow or failing messaging API delays nothing else.
@@ -28,6 +28,7 @@ from drive2.worker.task_names import (
     GENERATE_PDF_THUMBNAIL,
     GENERATE_THUMBNAIL,
     NOTIFICATIONS_QUEUE,
+    PURGE_TRASH,
     RERUN_FALLBACK_AI,
 )
 
@@ -40,6 +41,7 @@ ROUTES: dict[str, dict[str, str]] = {
     GENERATE_PDF_THUMBNAIL: {"queue": FAST_QUEUE},
     BATCH_GENERATE_THUMBNAILS: {"queue": FAST_QUEUE},
     CLEANUP_OLD_TASKS: {"queue": FAST_QUEUE},
+    PURGE_TRASH: {"queue": FAST_QUEUE},
     GENERATE_AI_METADATA: {"queue": SLOW_QUEUE},
     RERUN_FALLBACK_AI: {"queue": SLOW_QUEUE},
     # Glob patterns: Celery matches them against the task name.

@@ -26,6 +26,7 @@ from drive2.worker.task_names import (
     GENERATE_PDF_THUMBNAIL,
     GENERATE_THUMBNAIL,
     PROCESS_UPLOADED_FILE,
+    PURGE_TRASH,
     REPROCESS_FILE,
     RERUN_FALLBACK_AI,
 )
@@ -127,3 +128,9 @@ def cleanup_old_tasks() -> dict[str, int]:
         "failed_undeliverable": len(report.failed_undeliverable),
         "recovered": len(report.recovered),
     }
+
+
+@app.task(name=PURGE_TRASH)
+def purge_trash() -> int:
+    """Beat: files in the trash longer than TRASH_RETENTION_DAYS, deleted for good."""
+    return container().trash.purge_expired()

@@ -196,7 +196,12 @@ def type_pattern(kind: str) -> str:
 
 
 def filter_clauses(user_id: str, filters: SearchFilters) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [FileRow.user_id == user_id]
+    """The files a search (or an answer) may use: the user's own, out of the trash, and what
+    the filters allow. Keyword search, the allowed set of vector search and ask all use it."""
+    clauses: list[ColumnElement[bool]] = [
+        FileRow.user_id == user_id,
+        FileRow.trashed_at.is_(None),
+    ]
     if filters.content_type:
         clauses.append(FileRow.content_type.like(type_pattern(filters.content_type), escape="\\"))
     if filters.tag:
@@ -279,6 +284,15 @@ class SqlKeywordIndex:
         with Session(self.engine) as s:
             return list(s.scalars(statement))
 
+    def has_trash(self, user_id: str) -> bool:
+        with Session(self.engine) as s:
+            found = s.scalar(
+                select(FileRow.id)
+                .where(FileRow.user_id == user_id, FileRow.trashed_at.is_not(None))
+                .limit(1)
+            )
+            return found is not None
+
     def files(
         self, user_id: str, file_ids: list[str], text_chars: int = MAX_INDEXED_CHARS
     ) -> dict[str, FileSummary]:
@@ -294,11 +308,13 @@ class SqlKeywordIndex:
             FileRow.uploaded_at,
             func.substr(FileRow.text_content, 1, text_chars),
             FileRow.ai_json,
+            FileRow.trashed_at,
         ).where(FileRow.id.in_(file_ids))
         out: dict[str, FileSummary] = {}
         with Session(self.engine) as s:
-            for fid, owner, filename, content_type, uploaded_at, body, ai in s.execute(statement):
-                if owner != user_id:
+            for row in s.execute(statement):
+                fid, owner, filename, content_type, uploaded_at, body, ai, trashed_at = row
+                if owner != user_id or trashed_at is not None:
                     continue
                 summary = (ai or {}).get("summary") if isinstance(ai, dict) else None
                 out[str(fid)] = FileSummary(

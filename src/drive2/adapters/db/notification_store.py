@@ -393,6 +393,7 @@ class SqlNotificationStore:
             uploaded = s.scalar(
                 select(func.count()).where(
                     FileRow.user_id == user_id,
+                    FileRow.trashed_at.is_(None),  # trashed files leave the summary
                     FileRow.uploaded_at >= start,
                     FileRow.uploaded_at < end,
                 )
@@ -402,6 +403,7 @@ class SqlNotificationStore:
                     select(FileRow.status, func.count())
                     .where(
                         FileRow.user_id == user_id,
+                        FileRow.trashed_at.is_(None),
                         FileRow.processed_at >= start,
                         FileRow.processed_at < end,
                         FileRow.status.in_([FileStatus.COMPLETED.value, FileStatus.FAILED.value]),

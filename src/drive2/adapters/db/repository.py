@@ -18,7 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from drive2.adapters.db import keyword_index
-from drive2.adapters.db.tables import FileRow, FileStageRow, FileTagRow, UserRow, utcnow
+from drive2.adapters.db.tables import (
+    FileRow,
+    FileStageRow,
+    FileTagRow,
+    ShareLinkRow,
+    UserRow,
+    utcnow,
+)
 from drive2.domain.errors import EmailTakenError
 from drive2.domain.models import (
     AiMetadata,
@@ -96,6 +103,7 @@ def _file(row: FileRow, tags: list[str]) -> FileRecord:
         worker=row.worker,
         started_at=row.started_at,
         document_date=row.document_date,
+        trashed_at=row.trashed_at,
     )
 
 
@@ -242,9 +250,11 @@ class SqlRepository:
         *,
         sort: FileSort = FileSort.NEWEST,
         kinds: list[str] | None = None,
+        trashed: bool = False,
     ) -> tuple[list[FileRecord], int]:
         with self._session() as s:
-            query = select(FileRow).where(FileRow.user_id == user_id)
+            in_trash = FileRow.trashed_at.is_not(None) if trashed else FileRow.trashed_at.is_(None)
+            query = select(FileRow).where(FileRow.user_id == user_id, in_trash)
             if status is not None:
                 query = query.where(FileRow.status == status.value)
             if tag:
@@ -307,7 +317,43 @@ class SqlRepository:
             keyword_index.remove(s, file_id)
             s.execute(delete(FileTagRow).where(FileTagRow.file_id == file_id))
             s.execute(delete(FileStageRow).where(FileStageRow.file_id == file_id))
+            s.execute(delete(ShareLinkRow).where(ShareLinkRow.file_id == file_id))
             s.execute(delete(FileRow).where(FileRow.id == file_id))
+
+    # --- trash ---------------------------------------------------------------------------------
+    def trash_file(self, file_id: str, when: datetime) -> bool:
+        """Into the trash; False when it is there already (or gone)."""
+        with self._session() as s:
+            result = s.execute(
+                update(FileRow)
+                .where(FileRow.id == file_id, FileRow.trashed_at.is_(None))
+                .values(trashed_at=when, updated_at=utcnow())
+            )
+            return bool(_rowcount(result))
+
+    def restore_file(self, file_id: str) -> bool:
+        """Out of the trash; False when it was not in it."""
+        with self._session() as s:
+            result = s.execute(
+                update(FileRow)
+                .where(FileRow.id == file_id, FileRow.trashed_at.is_not(None))
+                .values(trashed_at=None, updated_at=utcnow())
+            )
+            return bool(_rowcount(result))
+
+    def trashed_files(
+        self, before: datetime | None, limit: int, user_id: str | None = None
+    ) -> list[FileRecord]:
+        """Files in the trash since before `before` (None: any time), longest there first."""
+        with self._session() as s:
+            query = select(FileRow).where(FileRow.trashed_at.is_not(None))
+            if before is not None:
+                query = query.where(FileRow.trashed_at < before)
+            if user_id is not None:
+                query = query.where(FileRow.user_id == user_id)
+            rows = list(s.scalars(query.order_by(FileRow.trashed_at, FileRow.id).limit(limit)))
+            tags = self._tags(s, [r.id for r in rows])
+            return [_file(r, tags[r.id]) for r in rows]
 
     def mark_pending_for_reprocess(self, file_id: str) -> bool:
         with self._session() as s:

@@ -81,6 +81,7 @@ class FileRow(Base):
         Index("ix_files_user_uploaded", "user_id", "uploaded_at"),
         Index("ix_files_status_updated", "status", "updated_at"),
         Index("ix_files_user_document_date", "user_id", "document_date"),
+        Index("ix_files_trashed_at", "trashed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -115,6 +116,8 @@ class FileRow(Base):
     ai_provider: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     #: The date the content states (then date taken, creation, upload); migration 0007.
     document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: In the trash since (migration 0011); None while the file is in the drive.
+    trashed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class FileTagRow(Base):
@@ -249,3 +252,40 @@ class QuotaAlertStateRow(Base):
     #: Counts the crossings, so each one has its own idempotency key.
     crossings: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- trash, share links and the audit log (migration 0011) --------------------------------------
+
+
+class ShareLinkRow(Base):
+    """A link that opens one file without an account. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    download_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEventRow(Base):
+    """Who did what to which file. No foreign key to the file: the record of a deletion
+    outlives the file; the user's own records go with the user."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    file_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    filename: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

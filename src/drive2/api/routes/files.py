@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import download_media_type, safe_headers
+from drive2.api.downloads import download_media_type, inline_headers, safe_headers
 from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
 from drive2.api.multipart_reader import MultipartLimits, read_multipart
 from drive2.api.schemas import (
@@ -99,9 +99,10 @@ async def list_files(
     # Additive to DESIGN.md section 4, for the web app: the order and a content-type filter.
     sort: Annotated[str | None, Query(max_length=32)] = None,
     type: Annotated[str | None, Query(max_length=1000)] = None,
+    trashed: bool = False,
 ) -> FileListOut:
     items, total = await run_in_threadpool(
-        c.files.list_files, user, status, tag, limit, offset, sort, type
+        c.files.list_files, user, status, tag, limit, offset, sort, type, trashed
     )
     return FileListOut(items=[FileOut.of(f) for f in items], total=total)
 
@@ -151,9 +152,14 @@ async def download(
     user: UserDep,
     c: ContainerDep,
     range_header: Annotated[str | None, Header(alias="range")] = None,
+    # Additive (issue 16): "inline" shows a PDF in the browser's viewer; any other type is
+    # still served as an attachment.
+    disposition: Annotated[Literal["attachment", "inline"], Query()] = "attachment",
 ) -> Response:
     f = await run_in_threadpool(c.files.get, user, _file_id(file_id))
     headers = safe_headers(f.filename)
+    if disposition == "inline":
+        headers = inline_headers(f.filename, download_media_type(f.content_type)) or headers
     try:
         byte_range = c.files.parse_range(range_header, f.size_bytes)
     except InvalidRangeError as exc:
@@ -205,6 +211,10 @@ async def patch_file(file_id: str, body: FilePatchIn, user: UserDep, c: Containe
 
 
 @router.delete("/{file_id}", status_code=204)
-async def delete_file(file_id: str, user: UserDep, c: ContainerDep) -> Response:
-    await run_in_threadpool(c.files.delete, user, _file_id(file_id))
+async def delete_file(
+    file_id: str, user: UserDep, c: ContainerDep, permanent: bool = False
+) -> Response:
+    """To the trash (restorable); with permanent=true, gone with its objects and vectors."""
+    remove = c.trash.delete_for_good if permanent else c.trash.trash
+    await run_in_threadpool(remove, user, _file_id(file_id))
     return Response(status_code=204)

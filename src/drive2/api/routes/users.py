@@ -18,4 +18,6 @@ async def me(user: UserDep, c: ContainerDep) -> MeOut:
         storage_used_bytes=profile.storage_used_bytes,
         storage_quota_bytes=user.storage_quota_bytes,
         line_user_id=user.line_user_id,
+        line_enabled=c.settings.line_enabled,
+        trash_retention_days=c.settings.trash_retention_days,
     )

@@ -43,10 +43,32 @@ export async function api(path, { method = "GET", json, signal } = {}) {
 
 export const fileUrl = (id, what) => `${BASE}/files/${encodeURIComponent(id)}/${what}`;
 
+// A route that answers plain text or bytes (the extracted text, a zip).
+export async function apiRaw(path, { method = "GET", json } = {}) {
+  const headers = { ...CSRF };
+  const init = { method, headers, credentials: "same-origin" };
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  }
+  const response = await fetch(BASE + path, init);
+  if (response.status === 401) onUnauthorised();
+  if (!response.ok) throw new ApiError(response.status, await detailOf(response));
+  return response;
+}
+
 // One upload with real progress: fetch cannot report upload progress, XMLHttpRequest can.
-export function uploadFile(file, onProgress) {
+// An AbortSignal cancels it.
+export function uploadFile(file, onProgress, signal) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    if (signal) {
+      if (signal.aborted) {
+        reject(new ApiError(0, "the upload was cancelled"));
+        return;
+      }
+      signal.addEventListener("abort", () => xhr.abort(), { once: true });
+    }
     xhr.open("POST", `${BASE}/files/upload`);
     xhr.withCredentials = true;
     xhr.setRequestHeader("X-Drive2-CSRF", "1");

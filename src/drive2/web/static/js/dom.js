@@ -29,16 +29,17 @@ export function clear(el) {
   return el;
 }
 
-const UNITS = ["B", "KB", "MB", "GB", "TB"];
+// Binary units throughout (a 50 GiB quota reads "50 GiB"), named as such.
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
 export function formatBytes(bytes) {
   let value = Number(bytes) || 0;
   let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
     unit += 1;
   }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  const digits = unit === 0 || value >= 100 || Number.isInteger(value) ? 0 : 1;
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 

@@ -1,12 +1,15 @@
 // The drive: upload (picker and drag and drop, with progress), filters, sorting, paging,
 // a grid and a list view, all kept up to date by the live status stream.
-import { api, fileUrl, uploadFile } from "./api.js";
+import { api, fileUrl } from "./api.js";
+import { bulkBar, downloadZip, runBulk } from "./bulk.js";
 import { announce, clear, formatBytes, formatDate, h, kindLabel } from "./dom.js";
-import { onFileChange, publish } from "./events.js";
+import { onFileChange } from "./events.js";
+import { shortType } from "./format.js";
+import { createSelection, selectBox, syncBoxes } from "./select.js";
 import { progressBar, statusBadge } from "./status.js";
+import { startUploads } from "./uploads.js";
 
 const PAGE_SIZE = 48;
-const PARALLEL_UPLOADS = 3;
 
 export const TYPES = [
   ["", "All types"],
@@ -60,10 +63,11 @@ export function thumbnail(file, size = "small") {
   return h("span", { class: `thumb-kind thumb-${size}`, "aria-hidden": "true" }, kindLabel(file.content_type));
 }
 
-function card(file) {
+function card(file, selection) {
   return h(
     "li",
-    { class: "card", dataset: { fileId: file.id, status: file.status } },
+    { class: `card${selection.has(file.id) ? " selected" : ""}`, dataset: { fileId: file.id, status: file.status } },
+    h("span", { class: "card-select" }, selectBox(file, selection)),
     h(
       "a",
       { class: "card-link", href: `#/files/${file.id}` },
@@ -80,10 +84,11 @@ function card(file) {
   );
 }
 
-function row(file) {
+function row(file, selection) {
   return h(
     "tr",
-    { dataset: { fileId: file.id, status: file.status } },
+    { class: selection.has(file.id) ? "selected" : null, dataset: { fileId: file.id, status: file.status } },
+    h("td", { class: "select-cell" }, selectBox(file, selection)),
     h(
       "td",
       {},
@@ -94,7 +99,7 @@ function row(file) {
         h("a", { href: `#/files/${file.id}` }, file.filename),
       ),
     ),
-    h("td", { "data-label": "Type" }, file.content_type),
+    h("td", { "data-label": "Type", title: file.content_type }, shortType(file.content_type)),
     h("td", { "data-label": "Size", class: "num" }, formatBytes(file.size_bytes)),
     h(
       "td",
@@ -103,23 +108,6 @@ function row(file) {
     ),
     h("td", { "data-label": "Status" }, statusBadge(file), progressBar(file)),
   );
-}
-
-// What the upload answer says, shaped like a file until the stream brings the full row.
-function pendingFile(body) {
-  return {
-    id: body.file_id,
-    filename: body.filename,
-    content_type: body.content_type,
-    size_bytes: body.size_bytes,
-    status: body.status,
-    progress: 0,
-    stage: "queued",
-    uploaded_at: new Date().toISOString(),
-    processed_at: null,
-    has_thumbnail: false,
-    local: true,
-  };
 }
 
 export function driveView(params, ctx) {
@@ -133,6 +121,27 @@ export function driveView(params, ctx) {
   };
   const files = new Map();
   let total = 0;
+  const selection = createSelection(() => {
+    syncBoxes(items, selection);
+    bar.update([...files.keys()]);
+  });
+  selection.setOrder(() => [...files.keys()]);
+  const bar = bulkBar(selection, {
+    withTags: true,
+    onDone: () => load(),
+    actions: [
+      { label: "Move to trash", run: (ids) => runBulk("trash", ids) },
+      { label: "Reprocess", run: (ids) => runBulk("reprocess", ids) },
+      {
+        label: "Download zip",
+        keepSelection: true,
+        run: async (ids) => {
+          await downloadZip(ids);
+          return `A zip of ${ids.length === 1 ? "1 file" : `${ids.length} files`} is downloading.`;
+        },
+      },
+    ],
+  });
 
   const picker = h("input", {
     type: "file",
@@ -178,17 +187,22 @@ export function driveView(params, ctx) {
     { class: "drop-hint", id: "drop-zone" },
     h("p", {}, "Drag files here to upload them, or ", h("button", { type: "button", class: "link-button", onclick: () => picker.click() }, "choose files"), "."),
   );
-  const uploads = h("ul", { class: "uploads", id: "uploads", "aria-label": "Uploads" });
   const items = h("div", { class: "items", id: "items" });
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
 
   const root = h(
     "section",
     { class: "drive", "aria-labelledby": "drive-heading" },
-    h("div", { class: "drive-head" }, h("div", {}, heading, count), uploadButton, picker),
+    h(
+      "div",
+      { class: "drive-head" },
+      h("div", {}, heading, count),
+      h("div", { class: "head-actions" }, h("a", { class: "button secondary", href: "#/trash" }, "Trash"), uploadButton),
+      picker,
+    ),
     h("div", { class: "drive-tools" }, filters, viewSwitch),
     dropHint,
-    uploads,
+    bar.element,
     items,
     pager,
   );
@@ -245,16 +259,23 @@ export function driveView(params, ctx) {
           h(
             "thead",
             {},
-            h("tr", {}, ["Name", "Type", "Size", "Uploaded", "Status"].map((c) => h("th", { scope: "col" }, c))),
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Select")),
+              ["Name", "Type", "Size", "Uploaded", "Status"].map((c) => h("th", { scope: "col" }, c)),
+            ),
           ),
-          h("tbody", {}, list.map(row)),
+          h("tbody", {}, list.map((f) => row(f, selection))),
         ),
       );
     } else {
-      items.append(h("ul", { class: "grid" }, list.map(card)));
+      items.append(h("ul", { class: "grid" }, list.map((f) => card(f, selection))));
     }
     renderCount();
     renderPager();
+    selection.keepOnly([...files.keys()]);
+    bar.update([...files.keys()]);
   }
 
   function renderPager() {
@@ -273,13 +294,21 @@ export function driveView(params, ctx) {
   function replaceOne(file) {
     const old = items.querySelector(`[data-file-id="${CSS.escape(file.id)}"]`);
     if (!old) return false;
-    old.replaceWith(state.view === "list" ? row(file) : card(file));
+    old.replaceWith(state.view === "list" ? row(file, selection) : card(file, selection));
     return true;
   }
 
   function upsert(file) {
     // The stream may have brought a newer state before the upload's own answer arrived.
     if (file.local && files.has(file.id)) return;
+    if (file.trashed_at) {
+      // Moved to the trash (here, in another tab, or from LINE): it leaves the drive.
+      if (files.delete(file.id)) {
+        total = Math.max(0, total - 1);
+        render();
+      }
+      return;
+    }
     if (files.has(file.id)) {
       files.set(file.id, { ...files.get(file.id), ...file });
       if (!replaceOne(files.get(file.id))) render();
@@ -315,60 +344,7 @@ export function driveView(params, ctx) {
     }
   }
 
-  // --- uploads ------------------------------------------------------------------------------
-  const queue = [];
-  let running = 0;
-
-  function uploadRow(file) {
-    const bar = h("progress", { max: "100", value: "0", "aria-label": `Upload progress of ${file.name}` });
-    const note = h("span", { class: "upload-note" }, "waiting");
-    const li = h("li", { class: "upload" }, h("span", { class: "upload-name" }, file.name), bar, note);
-    uploads.prepend(li);
-    return { li, bar, note };
-  }
-
-  async function runUpload(file, view) {
-    view.note.textContent = "0%";
-    try {
-      const body = await uploadFile(file, (fraction) => {
-        const percent = Math.round(fraction * 100);
-        view.bar.value = percent;
-        view.note.textContent = `${percent}%`;
-      });
-      view.bar.value = 100;
-      view.li.classList.add("done");
-      if (body.duplicate) {
-        view.note.textContent = "already in your drive";
-      } else {
-        view.note.textContent = "uploaded";
-        publish(pendingFile(body));
-      }
-      announce(`${file.name} uploaded`);
-      ctx.refreshStorage();
-      window.setTimeout(() => view.li.remove(), 6000);
-    } catch (err) {
-      view.li.classList.add("failed");
-      view.note.textContent = err.status === 413 ? `too large: ${err.message}` : err.message;
-      announce(`${file.name} could not be uploaded: ${err.message}`);
-    }
-  }
-
-  function pump() {
-    while (running < PARALLEL_UPLOADS && queue.length) {
-      const [file, view] = queue.shift();
-      running += 1;
-      runUpload(file, view).finally(() => {
-        running -= 1;
-        pump();
-      });
-    }
-  }
-
-  function enqueue(fileList) {
-    for (const file of fileList) queue.push([file, uploadRow(file)]);
-    pump();
-  }
-
+  const enqueue = (list) => startUploads(list, ctx);
   picker.addEventListener("change", () => {
     enqueue([...picker.files]);
     picker.value = "";

@@ -1,7 +1,10 @@
 // One file: preview, status, summary, tags, the suggested name, metadata and actions.
 import { api, fileUrl } from "./api.js";
-import { announce, clear, formatBytes, formatDate, h, kindOf } from "./dom.js";
+import { announce, append, clear, formatBytes, formatDate, h, kindOf } from "./dom.js";
 import { onFileChange } from "./events.js";
+import { keyDateLine, metadataSection, section, textSection, warningsBox } from "./file_info.js";
+import { shortType, stageLabel } from "./format.js";
+import { openShareDialog } from "./share.js";
 import { progressBar, statusBadge } from "./status.js";
 
 // Types a browser shows inline from the original bytes; others get the thumbnail.
@@ -24,6 +27,15 @@ function preview(file) {
   if (kind === "audio") {
     return h("audio", { controls: true, preload: "metadata", src: original, "aria-label": `Audio ${file.filename}` });
   }
+  if (kind === "pdf" && navigator.pdfViewerEnabled) {
+    // The browser's own PDF viewer, on the original served inline (PDFs only, see
+    // api/downloads.py); pages, zoom and find come with it.
+    return h("iframe", {
+      class: "pdf-viewer",
+      src: `${original}?disposition=inline`,
+      title: `PDF viewer: ${file.filename}`,
+    });
+  }
   if (file.has_thumbnail) {
     const label = kind === "pdf" ? `First page of ${file.filename}` : `Preview of ${file.filename}`;
     const version = encodeURIComponent(file.processed_at || "");
@@ -33,68 +45,11 @@ function preview(file) {
   return h("p", { class: "empty" }, file.status === "completed" ? "No preview for this file." : "The preview appears when processing ends.");
 }
 
-function section(title, ...children) {
-  const id = `section-${title.toLowerCase().replace(/[^a-z]+/g, "-")}`;
-  return h("section", { class: "panel", "aria-labelledby": id }, h("h2", { id }, title), ...children);
-}
-
-function humanKey(key) {
-  return key.replace(/_/g, " ").replace(/\bm\b/, "(m)");
-}
-
-function scalar(value) {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (Array.isArray(value)) return value.map(scalar).join(", ");
-  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${scalar(v)}`).join("; ");
-  return String(value);
-}
-
-function metadataList(title, data) {
-  if (!data || typeof data !== "object" || !Object.keys(data).length) return null;
-  return h(
-    "div",
-    { class: "meta-group" },
-    h("h3", {}, title),
-    h("dl", {}, Object.entries(data).flatMap(([key, value]) => [h("dt", {}, humanKey(key)), h("dd", {}, scalar(value))])),
-  );
-}
-
-function gpsBlock(gps) {
-  if (!gps || typeof gps.latitude !== "number" || typeof gps.longitude !== "number") return null;
-  const lat = gps.latitude.toFixed(6);
-  const lon = gps.longitude.toFixed(6);
-  const mapUrl = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=15/${lat}/${lon}`;
-  return h(
-    "div",
-    { class: "meta-group gps" },
-    h("h3", {}, "Location"),
-    h("p", { class: "coords" }, `${lat}, ${lon}`, typeof gps.altitude_m === "number" ? ` · ${gps.altitude_m} m` : ""),
-    h("a", { href: mapUrl, target: "_blank", rel: "noopener noreferrer" }, "Open in OpenStreetMap"),
-  );
-}
-
-const GROUPS = [
-  ["exif", "Camera (EXIF)"],
-  ["pdf", "PDF properties"],
-  ["document", "Document properties"],
-  ["media", "Media"],
-  ["image", "Image"],
-  ["text", "Text"],
-  ["ocr", "OCR"],
-  ["skipped_stages", "Skipped stages"],
-];
-
-function metadataSection(file) {
-  const meta = file.metadata || {};
-  const blocks = [
-    gpsBlock(meta.gps),
-    ...GROUPS.map(([key, title]) => metadataList(title, meta[key])),
-    metadataList("Other", Object.fromEntries(
-      Object.entries(meta).filter(([key]) => key !== "gps" && !GROUPS.some(([k]) => k === key)),
-    )),
-  ].filter(Boolean);
-  return section("Metadata", blocks.length ? blocks : h("p", { class: "empty" }, "No metadata yet."));
+// Rename keeps the extension unless the user removes it on purpose: a name typed without one
+// gets the old one back (and the message says so, with a way to drop it).
+function extensionOf(name) {
+  const match = /(\.[A-Za-z0-9]{1,10})$/.exec(name);
+  return match && match.index > 0 ? match[1] : "";
 }
 
 export function fileView(fileId, ctx) {
@@ -112,18 +67,23 @@ export function fileView(fileId, ctx) {
     body,
   );
 
-  function say(text) {
-    message.textContent = text;
+  function say(text, { error = false, extra = null } = {}) {
+    message.classList.toggle("error", error);
+    append(clear(message), [text, extra ? " " : null, extra]);
     announce(text);
   }
 
   async function patch(changes, done) {
     try {
       file = await api(`/files/${encodeURIComponent(fileId)}`, { method: "PATCH", json: changes });
-      say(done);
       render();
+      const text = typeof done === "function" ? done(file) : done;
+      if (Array.isArray(text)) say(text[0], { extra: text[1] });
+      else say(text);
+      return true;
     } catch (err) {
-      say(`Could not save: ${err.message}`);
+      say(`Could not save: ${err.message}`, { error: true });
+      return false;
     }
   }
 
@@ -138,8 +98,21 @@ export function fileView(fileId, ctx) {
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const name = input.value.trim();
-      if (name && name !== file.filename) patch({ filename: name }, `Renamed to ${name}`);
+      const typed = input.value.trim();
+      if (!typed || typed === file.filename) return;
+      const kept = extensionOf(file.filename);
+      const addBack = kept && !extensionOf(typed);
+      const wanted = addBack ? typed + kept : typed;
+      patch({ filename: wanted }, (saved) => {
+        const said = `Saved as “${saved.filename}”.`;
+        if (!addBack) return saved.filename === wanted ? said : `${said} (Some characters cannot be used in a name.)`;
+        const drop = h(
+          "button",
+          { type: "button", class: "link-button", onclick: () => patch({ filename: typed }, (f) => `Saved as “${f.filename}”, without an extension.`) },
+          `Remove ${kept}`,
+        );
+        return [`${said} The ${kept} ending was kept so the file still opens with the right program.`, drop];
+      });
     });
     return form;
   }
@@ -168,10 +141,22 @@ export function fileView(fileId, ctx) {
       input,
       h("button", { type: "submit", class: "button secondary" }, "Add tag"),
     );
-    form.addEventListener("submit", (event) => {
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const tag = input.value.trim();
-      if (tag && !tags.includes(tag)) patch({ tags: [...tags, tag] }, `Tag ${tag} added`);
+      if (!tag) return;
+      // Tags are kept in lower case, words separated by single spaces.
+      const stored = tag.toLowerCase().split(/\s+/).join(" ");
+      if (tags.includes(stored)) {
+        say(
+          stored === tag
+            ? `“${tag}” is already a tag of this file.`
+            : `“${tag}” is already a tag of this file, as “${stored}” (tags are kept in lower case).`,
+        );
+        return;
+      }
+      const done = stored === tag ? `Tag ${stored} added` : `Tag added as “${stored}” (tags are kept in lower case).`;
+      if (await patch({ tags: [...tags, tag] }, done)) document.getElementById("tag-input")?.focus();
     });
     return h(
       "div",
@@ -194,39 +179,86 @@ export function fileView(fileId, ctx) {
     );
   }
 
-  function actions() {
+  async function moveToTrash() {
+    try {
+      await api(`/files/${encodeURIComponent(fileId)}`, { method: "DELETE" });
+    } catch (err) {
+      say(`Could not move it to the trash: ${err.message}`, { error: true });
+      return;
+    }
+    announce(`${file.filename} moved to the trash`);
+    load();
+    const undo = h("button", { type: "button", class: "link-button", onclick: () => restore() }, "Undo");
+    say(`Moved to the trash.`, { extra: undo });
+  }
+
+  async function restore() {
+    try {
+      file = await api(`/files/${encodeURIComponent(fileId)}/restore`, { method: "POST" });
+      say("Restored: the file is back in your files.");
+      render();
+    } catch (err) {
+      say(`Could not restore it: ${err.message}`, { error: true });
+    }
+  }
+
+  function deleteForever() {
     const dialog = h(
       "dialog",
       { class: "confirm", "aria-labelledby": "confirm-title" },
       h(
         "form",
         { method: "dialog" },
-        h("h2", { id: "confirm-title" }, "Delete this file?"),
-        h("p", {}, `“${file.filename}” and its thumbnail, text and search entries will be removed. This cannot be undone.`),
+        h("h2", { id: "confirm-title" }, "Delete this file for good?"),
+        h("p", {}, `“${file.filename}” and its preview, text and search entries will be removed. This cannot be undone.`),
         h(
           "div",
           { class: "dialog-buttons" },
           h("button", { value: "cancel", class: "button secondary", autofocus: true }, "Cancel"),
-          h("button", { value: "delete", class: "button danger" }, "Delete"),
+          h("button", { value: "delete", class: "button danger" }, "Delete forever"),
         ),
       ),
     );
     dialog.addEventListener("close", async () => {
+      dialog.remove();
       if (dialog.returnValue !== "delete") return;
       try {
-        await api(`/files/${encodeURIComponent(fileId)}`, { method: "DELETE" });
-        announce(`${file.filename} deleted`);
+        await api(`/files/${encodeURIComponent(fileId)}?permanent=true`, { method: "DELETE" });
+        announce(`${file.filename} deleted for good`);
         ctx.refreshStorage();
-        ctx.go("#/");
+        ctx.go("#/trash");
       } catch (err) {
-        say(`Could not delete: ${err.message}`);
+        say(`Could not delete: ${err.message}`, { error: true });
       }
     });
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  function trashedBanner() {
+    if (!file.trashed_at) return null;
+    return h(
+      "div",
+      { class: "trash-banner", role: "status" },
+      h("p", {}, "This file is in the trash since ", h("time", { datetime: file.trashed_at }, formatDate(file.trashed_at)), "."),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "button primary", onclick: () => restore() }, "Restore"),
+        h("button", { type: "button", class: "button danger", onclick: () => deleteForever() }, "Delete forever"),
+      ),
+    );
+  }
+
+  function actions() {
+    const download = h("a", { class: "button secondary", href: fileUrl(file.id, "download"), download: file.filename }, "Download");
+    if (file.trashed_at) return h("div", { class: "actions" }, download);
     const busy = file.status === "processing";
     return h(
       "div",
       { class: "actions" },
-      h("a", { class: "button secondary", href: fileUrl(file.id, "download"), download: file.filename }, "Download"),
+      download,
+      h("button", { type: "button", class: "button secondary", onclick: () => openShareDialog(file) }, "Share"),
       h(
         "button",
         {
@@ -241,14 +273,13 @@ export function fileView(fileId, ctx) {
               say("Processing again…");
               render();
             } catch (err) {
-              say(`Could not reprocess: ${err.message}`);
+              say(`Could not reprocess: ${err.message}`, { error: true });
             }
           },
         },
         "Reprocess",
       ),
-      h("button", { type: "button", class: "button danger", onclick: () => dialog.showModal() }, "Delete"),
-      dialog,
+      h("button", { type: "button", class: "button danger", onclick: () => moveToTrash() }, "Move to trash"),
     );
   }
 
@@ -263,7 +294,7 @@ export function fileView(fileId, ctx) {
         "tbody",
         {},
         stages.map((s) =>
-          h("tr", {}, h("td", {}, s.name), h("td", {}, s.outcome), h("td", { class: "num" }, `${s.duration_ms} ms`), h("td", {}, s.detail || "")),
+          h("tr", {}, h("td", { title: s.name }, stageLabel(s.name)), h("td", {}, s.outcome), h("td", { class: "num" }, `${s.duration_ms} ms`), h("td", {}, s.detail || "")),
         ),
       ),
     );
@@ -282,19 +313,24 @@ export function fileView(fileId, ctx) {
   function render() {
     heading.textContent = file.filename;
     document.title = `${file.filename} · Drive2`;
-    clear(body).append(
+    // dom.append, not Element.append: it leaves out the parts that are null.
+    append(clear(body), [
+      trashedBanner(),
+      warningsBox(file),
       h(
         "div",
         { class: "file-grid" },
-        h("div", { class: "preview" }, preview(file)),
+        h("div", { class: `preview${kindOf(file.content_type) === "pdf" ? " preview-pdf" : ""}` }, preview(file)),
         h(
           "div",
           { class: "details" },
           statusLine(),
+          keyDateLine(file),
           h(
             "p",
             { class: "facts" },
-            `${file.content_type} · ${formatBytes(file.size_bytes)} · uploaded `,
+            h("span", { title: file.content_type }, shortType(file.content_type)),
+            ` · ${formatBytes(file.size_bytes)} · uploaded `,
             h("time", { datetime: file.uploaded_at }, formatDate(file.uploaded_at)),
             file.processed_at ? ` · processed ${formatDate(file.processed_at)}` : "",
           ),
@@ -310,9 +346,10 @@ export function fileView(fileId, ctx) {
           section("Tags", tagEditor()),
         ),
       ),
+      textSection(file),
       metadataSection(file),
       stageTable(),
-    );
+    ]);
   }
 
   async function load() {

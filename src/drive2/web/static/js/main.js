@@ -7,6 +7,8 @@ import { driveView } from "./drive.js";
 import { connectEvents, disconnectEvents } from "./events.js";
 import { fileView } from "./file.js";
 import { setUpSearch } from "./search.js";
+import { askToSignInAgain, rememberPlace, takePlace } from "./session.js";
+import { trashView } from "./trash.js";
 
 const view = document.getElementById("view");
 const topbar = document.getElementById("topbar");
@@ -32,7 +34,9 @@ async function refreshStorage() {
     h("meter", { id: "storage-meter", min: "0", max: String(quota), value: String(used), high: String(quota * 0.9) }),
   );
   document.getElementById("who").textContent = me.email;
-  document.getElementById("line-link").textContent = me.line_user_id ? "LINE linked" : "Link LINE";
+  const lineLink = document.getElementById("line-link");
+  lineLink.textContent = me.line_user_id ? "LINE linked" : "Link LINE";
+  lineLink.hidden = !me.line_enabled; // nothing to link to when the server has no LINE
 }
 
 async function linkLine() {
@@ -53,14 +57,23 @@ async function linkLine() {
       err instanceof ApiError && err.status === 404
         ? "Linking LINE is not available on this server yet."
         : `Could not start linking LINE: ${err.message}`;
-    panel.append(h("p", {}, text), close);
+    panel.append(h("p", { class: "form-error", role: "alert" }, text), close);
   }
 }
 
 function show(next) {
+  // A control that changed the address (a filter, the sort) keeps the focus in the new view,
+  // so choosing with the keyboard goes on where it was.
+  const before = document.activeElement;
+  const keep = before && before.id && view.contains(before) && /^(SELECT|INPUT)$/.test(before.tagName) ? before.id : null;
   if (current && current.destroy) current.destroy();
   current = next;
   clear(view).append(next.element);
+  const same = keep && next.element.querySelector(`#${CSS.escape(keep)}`);
+  if (same) {
+    same.focus({ preventScroll: true });
+    return;
+  }
   (next.focus || view).setAttribute("tabindex", "-1");
   (next.focus || view).focus({ preventScroll: true });
   window.scrollTo(0, 0);
@@ -70,7 +83,7 @@ async function signedIn() {
   topbar.hidden = false;
   connectEvents();
   await refreshStorage();
-  go("#/");
+  go(takePlace());
 }
 
 function signedOut() {
@@ -78,6 +91,20 @@ function signedOut() {
   topbar.hidden = true;
   disconnectEvents();
   if (!/^#\/sign(in|up)$/.test(window.location.hash)) go("#/signin");
+}
+
+// A request answered 401: while the page was signed in, the session ended under it.
+function sessionLost() {
+  if (!me) {
+    rememberPlace(window.location.hash);
+    signedOut();
+    return;
+  }
+  disconnectEvents();
+  askToSignInAgain(me.email, async () => {
+    connectEvents();
+    await refreshStorage();
+  });
 }
 
 async function route() {
@@ -89,7 +116,11 @@ async function route() {
     return;
   }
   if (!me) return; // the start-up check below decides where to go
-  const ctx = { go, refreshStorage };
+  const ctx = { go, refreshStorage, me };
+  if (hash === "#/trash") {
+    show(trashView(ctx));
+    return;
+  }
   const fileMatch = hash.match(/^#\/files\/([0-9a-f-]{36})$/);
   if (fileMatch) {
     show(fileView(fileMatch[1], ctx));
@@ -100,7 +131,7 @@ async function route() {
   show(driveView(new URLSearchParams(query), ctx));
 }
 
-whenSignedOut(signedOut);
+whenSignedOut(sessionLost);
 window.addEventListener("hashchange", route);
 document.getElementById("sign-out").addEventListener("click", async () => {
   try {

@@ -55,6 +55,10 @@ export function setUpSearch(input, panel, go) {
   async function run(query) {
     if (controller) controller.abort();
     controller = new AbortController();
+    // Said at once, so a slow answer is not mistaken for "nothing found".
+    clear(panel).append(h("p", { class: "searching", role: "status" }, "Searching…"));
+    panel.setAttribute("aria-busy", "true");
+    panel.hidden = false;
     try {
       const params = new URLSearchParams({ q: query, mode: "hybrid", limit: "10" });
       const body = await api(`/search?${params}`, { signal: controller.signal });
@@ -63,6 +67,8 @@ export function setUpSearch(input, panel, go) {
       if (err.name === "AbortError") return;
       clear(panel).append(h("p", { class: "form-error" }, `Search failed: ${err.message}`));
       panel.hidden = false;
+    } finally {
+      if (query === lastQuery) panel.removeAttribute("aria-busy");
     }
   }
 

@@ -1,5 +1,6 @@
 // The status badge and progress bar shared by the drive and the file page.
 import { h } from "./dom.js";
+import { hasWarnings, stageLabel } from "./format.js";
 
 const LABEL = {
   pending: "Pending",
@@ -11,15 +12,18 @@ const LABEL = {
 export function statusText(file) {
   const label = LABEL[file.status] || file.status;
   if (file.status === "processing") {
-    return `${label} ${file.progress}%${file.stage ? ` · ${file.stage}` : ""}`;
+    const stage = stageLabel(file.stage);
+    return `${label} ${file.progress}%${stage ? ` · ${stage}` : ""}`;
   }
+  if (hasWarnings(file)) return "Completed with warnings";
   return label;
 }
 
 export function statusBadge(file) {
+  const warn = hasWarnings(file);
   return h(
     "span",
-    { class: `badge badge-${file.status}`, dataset: { status: file.status } },
+    { class: `badge badge-${warn ? "warning" : file.status}`, dataset: { status: file.status } },
     statusText(file),
   );
 }
