@@ -343,7 +343,8 @@ def test_bad_images_through_the_runner(container: Container, tmp_path: Path) -> 
 
     nothing = container.repo.get_file(empty)
     assert nothing is not None and nothing.status is FileStatus.COMPLETED
-    assert _outcomes(container, empty) == {"detect_type": "done"}
+    # An empty file is still dated (by its upload day); nothing else applies to it.
+    assert _outcomes(container, empty) == {"detect_type": "done", "document_date": "done"}
 
     # ... and the next file is processed normally.
     ok = container.repo.get_file(good)
