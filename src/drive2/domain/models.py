@@ -115,6 +115,13 @@ class FileRecord:
     #: The process running the file ("host:pid:start"), while it is processing.
     worker: str | None = None
     started_at: datetime | None = None
+    #: The larger rendition for the file page and LINE (images and PDFs).
+    preview_key: str | None = None
+
+    def object_keys(self) -> list[str]:
+        """Every object the store holds for this file: what deleting it must remove."""
+        keys = [self.storage_key, self.thumbnail_key, self.preview_key]
+        return [key for key in keys if key]
 
 
 @dataclass(frozen=True)
@@ -141,3 +148,4 @@ class ProcessingResult:
     ai: AiMetadata | None
     thumbnail_key: str | None
     tags: list[str]
+    preview_key: str | None = None

@@ -27,6 +27,15 @@ from drive2.adapters.ai.keyphrases import Candidate, LexicalSpace
 from drive2.adapters.ai.language import detect_language, latin_share, stopwords_for
 from drive2.adapters.ai.segment import normalise, shorten, split_sentences, word_tokens
 from drive2.domain.models import AiMetadata
+from drive2.domain.picture_kind import PictureKind
+from drive2.domain.picture_summary import (
+    PictureView,
+    english_sentence,
+    name_words,
+    picture_tags,
+    picture_view,
+    thai_sentence,
+)
 from drive2.ports.embedder import Embedder
 
 Matrix = npt.NDArray[np.float32]
@@ -43,6 +52,8 @@ SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 500
 SENTENCE_CHARS = 300
 FILENAME_PARTS = 3
+#: A picture's tags: its labels, kind and place in English and Thai, then its text's phrases.
+MAX_PICTURE_TAGS = 16
 #: Below this share of Latin letters the text is vectorised lexically: MiniLM would read
 #: the rest as unknown tokens, and a lexical ranking of English words is still sound.
 EMBEDDED_LATIN_SHARE = 0.7
@@ -63,16 +74,22 @@ class LocalAiProvider:
         *,
         timezone: str = "Asia/Bangkok",
         today: Callable[[], date] | None = None,
+        picture_languages: str = "en,th",
     ) -> None:
         self.embedder = embedder
         self.model = f"{embedder.model_name}+extractive"
         self.timezone = timezone
+        wanted = [p.strip().lower() for p in picture_languages.split(",")]
+        self.picture_languages = [p for p in wanted if p in ("en", "th")] or ["en"]
         self._today = today or (lambda: datetime.now(ZoneInfo(timezone)).date())
 
     def analyse(self, text: str, filename: str, metadata: Mapping[str, object]) -> AiMetadata:
         """Filename, summary, tags and language; never raises because of what the text is."""
         text = text[:MAX_INPUT_CHARS]
         language = detect_language(text)
+        view = picture_view(metadata)
+        if view is not None:
+            return self._picture(text, filename, metadata, view, language)
         when = facts.content_date(metadata, self.timezone)
         kind = facts.document_type(text)
         first, last = facts.metadata_tags(metadata, when, kind)
@@ -87,6 +104,44 @@ class LocalAiProvider:
             summary=" ".join(found.summary) or None,
             tags=tags,
             language=language,
+            provider=self.name,
+            model=self.model,
+        )
+
+    def _picture(
+        self,
+        text: str,
+        filename: str,
+        metadata: Mapping[str, object],
+        view: PictureView,
+        language: str | None,
+    ) -> AiMetadata:
+        """A photo is described from what is in it, where and when; a screenshot or a
+        document photo from its text, after a sentence saying what it is."""
+        when = view.taken or facts.content_date(metadata, self.timezone) or self._today()
+        first, last = facts.metadata_tags(metadata, view.taken, None)
+        found = self._text(text, language) if view.kind is not PictureKind.PHOTO else None
+        if found is None or not (found.summary or found.phrases):
+            sentences = [
+                english_sentence(view) if lang == "en" else thai_sentence(view)
+                for lang in self.picture_languages
+            ]
+            words = name_words(view)
+            summary_language = self.picture_languages[0]
+            phrases: list[str] = []
+        else:
+            thai = language == "th"
+            sentences = [thai_sentence(view) if thai else english_sentence(view), *found.summary]
+            kind = facts.document_type(text)
+            words = [kind or name_words(view)[0], *found.phrases]
+            summary_language = language or "en"
+            phrases = found.phrases[:KEY_PHRASES]
+        tags = list(dict.fromkeys([*picture_tags(metadata), *phrases, *first, *last]))
+        return AiMetadata(
+            suggested_filename=facts.suggested_filename(when, words, filename, FILENAME_PARTS),
+            summary=" ".join(sentences)[: SUMMARY_CHARS * 2],
+            tags=tags[:MAX_PICTURE_TAGS],
+            language=summary_language,
             provider=self.name,
             model=self.model,
         )

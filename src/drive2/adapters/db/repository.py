@@ -68,6 +68,7 @@ def _file(row: FileRow, tags: list[str]) -> FileRecord:
         checksum_sha256=row.checksum_sha256,
         storage_key=row.storage_key,
         thumbnail_key=row.thumbnail_key,
+        preview_key=row.preview_key,
         status=FileStatus(row.status),
         progress=row.progress,
         stage=row.stage,
@@ -425,6 +426,7 @@ class SqlRepository:
                     ai_json=result.ai.as_dict() if result.ai else None,
                     ai_provider=result.ai.provider if result.ai else None,
                     thumbnail_key=result.thumbnail_key,
+                    preview_key=result.preview_key,
                     processed_at=now,
                     updated_at=now,
                 )
