@@ -97,8 +97,11 @@ class Place:
         return " ".join([*parts, country])
 
     def tags(self) -> list[str]:
-        """The place's names in English and Thai, most precise first."""
+        """The place's names in English and Thai, most precise first, and the short names
+        people search by ("กรุงเทพ" for กรุงเทพมหานคร)."""
         found = [self.name, self.name_th, self.admin1, self.admin1_th]
+        if self.country_code == THAILAND:
+            found += province_aliases(self.admin1)
         found += [self.country, self.country_th]
         seen: list[str] = []
         for value in found:
@@ -159,9 +162,9 @@ def _key(value: str) -> str:
 
 
 @cache
-def _provinces() -> dict[str, dict[str, str]]:
+def _provinces() -> dict[str, dict[str, Any]]:
     """Thai provinces by every spelling: ISO's, GeoNames', the English one."""
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for province in place_names()["provinces"]:
         for spelling in [province["en"], province["iso_name"], *province["geonames"]]:
             found[_key(spelling)] = province
@@ -181,7 +184,13 @@ def thai_province(admin1: str | None) -> tuple[str, str] | None:
     if not admin1:
         return None
     province = _provinces().get(_key(admin1))
-    return (province["en"], province["th"]) if province else None
+    return (str(province["en"]), str(province["th"])) if province else None
+
+
+def province_aliases(admin1: str | None) -> list[str]:
+    """Short or older names of a Thai province ("Korat", "โคราช")."""
+    province = _provinces().get(_key(admin1)) if admin1 else None
+    return list(province.get("aliases", [])) if province else []
 
 
 def thai_locality(name: str, province_th: str | None) -> str | None:

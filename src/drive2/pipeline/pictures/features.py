@@ -83,7 +83,7 @@ def colour_stats(image: Image.Image) -> ColourStats:
     paper = np.count_nonzero((luma >= PAPER_LUMA) & (spread <= PAPER_SPREAD))
     return ColourStats(
         flat_share=round(float(common) / len(pixels), 3),
-        paper_share=round(paper / len(pixels), 3),
+        paper_share=round(float(paper) / len(pixels), 3),
     )
 
 
