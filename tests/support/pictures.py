@@ -139,7 +139,7 @@ def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
 SCREENSHOT_LINES = (
     ("Anna", "The train to Chiang Mai leaves at 8:30 tomorrow morning"),
     ("Me", "Great, I booked two seats in the sleeper car"),
-    ("Anna", "พรุ่งนี้เจอกันที่สถานีรถไฟกรุงเทพอภิวัฒน์นะ"),
+    ("Anna", "พรุ่งนี้เจอกันที่สถานีรถไฟหัวลำโพงนะ"),
     ("Me", "ได้เลย แล้วเจอกันตอนเจ็ดโมงครึ่ง"),
     ("Anna", "Please bring the tickets and your passport"),
 )

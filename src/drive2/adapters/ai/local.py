@@ -29,6 +29,7 @@ from drive2.adapters.ai.segment import normalise, shorten, split_sentences, word
 from drive2.domain.models import AiMetadata
 from drive2.domain.picture_kind import PictureKind
 from drive2.domain.picture_summary import (
+    KIND_WORDS,
     PictureView,
     english_sentence,
     name_words,
@@ -133,7 +134,7 @@ class LocalAiProvider:
             thai = language == "th"
             sentences = [thai_sentence(view) if thai else english_sentence(view), *found.summary]
             kind = facts.document_type(text)
-            words = [kind or name_words(view)[0], *found.phrases]
+            words = [kind or KIND_WORDS[view.kind][2], *found.phrases]
             summary_language = language or "en"
             phrases = found.phrases[:KEY_PHRASES]
         tags = list(dict.fromkeys([*picture_tags(metadata), *phrases, *first, *last]))
