@@ -10,6 +10,12 @@ const INLINE_IMAGES = new Set(["image/jpeg", "image/png", "image/gif", "image/we
 function preview(file) {
   const kind = kindOf(file.content_type);
   const original = fileUrl(file.id, "download");
+  const version = encodeURIComponent(file.processed_at || "");
+  if (file.has_preview && (kind === "image" || kind === "pdf")) {
+    // The preview rendition: upright, at most 1440 px, any image type (HEIC, TIFF too).
+    const label = kind === "pdf" ? `First page of ${file.filename}` : `Preview of ${file.filename}`;
+    return h("img", { class: "preview-media", src: `${fileUrl(file.id, "preview")}?v=${version}`, alt: label });
+  }
   if (kind === "image" && INLINE_IMAGES.has(file.content_type)) {
     return h("img", { class: "preview-media", src: original, alt: `Preview of ${file.filename}` });
   }
@@ -26,7 +32,6 @@ function preview(file) {
   }
   if (file.has_thumbnail) {
     const label = kind === "pdf" ? `First page of ${file.filename}` : `Preview of ${file.filename}`;
-    const version = encodeURIComponent(file.processed_at || "");
     return h("img", { class: "preview-media", src: `${fileUrl(file.id, "thumbnail")}?v=${version}`, alt: label });
   }
   if (file.text_excerpt) return h("pre", { class: "preview-text" }, file.text_excerpt);
@@ -60,6 +65,45 @@ function metadataList(title, data) {
   );
 }
 
+const THAI_COUNTRY_WORDS = ["ประเทศ", "สาธารณรัฐ", "สหพันธรัฐ", "หมู่เกาะ", "เกาะ", "นคร", "ราช"];
+
+function placeBlock(place) {
+  if (!place || typeof place.name !== "string") return null;
+  const english = [place.name];
+  if (place.admin1 && !place.name.includes(place.admin1)) english.push(place.admin1);
+  english.push(place.country);
+  // As the summary writes it: "เชียงใหม่ ประเทศไทย" (ประเทศ, "country", unless the name says it).
+  const country = THAI_COUNTRY_WORDS.some((w) => (place.country_th || "").startsWith(w))
+    ? place.country_th
+    : `ประเทศ${place.country_th}`;
+  const thai = [place.name_th || place.name, place.admin1_th]
+    .filter((part, i, parts) => part && !parts.slice(0, i).some((p) => p && p.includes(part)))
+    .concat([country]);
+  return h(
+    "div",
+    { class: "meta-group place" },
+    h("h3", {}, "Place"),
+    h("p", { class: "place-name" }, english.join(", ")),
+    place.country_th ? h("p", { class: "place-name", lang: "th" }, thai.join(" ")) : null,
+  );
+}
+
+const KINDS = { photo: "Photo", screenshot: "Screenshot", document: "Picture of a document" };
+
+function pictureBlock(picture) {
+  if (!picture || !picture.kind) return null;
+  const labels = (picture.labels || []).map((l) => `${l.label} (${l.label_th}) ${Math.round(l.score * 100)}%`);
+  return h(
+    "div",
+    { class: "meta-group picture" },
+    h("h3", {}, "In the picture"),
+    h("dl", {},
+      h("dt", {}, "kind"), h("dd", {}, KINDS[picture.kind] || picture.kind),
+      h("dt", {}, "labels"), h("dd", {}, labels.length ? labels.join(", ") : "none confident enough"),
+    ),
+  );
+}
+
 function gpsBlock(gps) {
   if (!gps || typeof gps.latitude !== "number" || typeof gps.longitude !== "number") return null;
   const lat = gps.latitude.toFixed(6);
@@ -88,10 +132,14 @@ const GROUPS = [
 function metadataSection(file) {
   const meta = file.metadata || {};
   const blocks = [
+    placeBlock(meta.place),
+    pictureBlock(meta.picture),
     gpsBlock(meta.gps),
     ...GROUPS.map(([key, title]) => metadataList(title, meta[key])),
     metadataList("Other", Object.fromEntries(
-      Object.entries(meta).filter(([key]) => key !== "gps" && !GROUPS.some(([k]) => k === key)),
+      Object.entries(meta).filter(
+        ([key]) => !["gps", "place", "picture"].includes(key) && !GROUPS.some(([k]) => k === key),
+      ),
     )),
   ].filter(Boolean);
   return section("Metadata", blocks.length ? blocks : h("p", { class: "empty" }, "No metadata yet."));
