@@ -11,12 +11,12 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.test_web_app import (
+    PASSWORD,
     PROCESSING_TIMEOUT_MS,
     PageErrors,
     browser,  # noqa: F401 - the module's Chromium fixture
     card,
     screenshots,  # noqa: F401 - where page pictures go
-    sign_up,
 )
 from tests.support import pictures
 from tests.support.serve import Served, serving
@@ -39,7 +39,12 @@ def test_a_photo_page_shows_place_labels_and_preview(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors = PageErrors(page)
-    sign_up(page, served.url, f"photo-{uuid.uuid4().hex[:8]}@example.com")
+    page.goto(served.url + "/#/signup")
+    page.get_by_label("Email").fill(f"photo-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    # Generous: on two shared cores the first request can wait for the worker's start.
+    expect(page.get_by_role("heading", name="My files")).to_be_visible(timeout=60_000)
     errors.errors.clear()
     name = "IMG_0413.jpg"
     page.locator("#file-picker").set_input_files(

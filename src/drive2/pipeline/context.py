@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +28,5 @@ class ProcessingContext:
     preview_key: str | None = None
     tags: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: The file's own date (pipeline/stages/document_date.py).
+    document_date: date | None = None

@@ -158,6 +158,7 @@ class PipelineRunner:
             thumbnail_key=ctx.thumbnail_key,
             preview_key=ctx.preview_key,
             tags=ctx.tags,
+            document_date=ctx.document_date,
         )
         if not self.repo.complete(file_id, ctx.attempt, result):
             return RunOutcome.SUPERSEDED

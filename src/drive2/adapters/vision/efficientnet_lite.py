@@ -6,9 +6,9 @@ Chosen by measurement (the issue-14 report): on the real photos that ship offlin
 coarse labels were right for scikit-image's cat, coffee, rocket, motorcycle and camera man,
 "palace" for scikit-learn's Chinese temple, and none for its flower (0.24, under the
 threshold) and the astronaut (ImageNet has no person); Lite2 (a 23 MB wheel, 260-pixel input)
-left the rocket and the motorcycle under the threshold and saw a honeycomb in the flower. bench/pictures.py times Lite0 (~100-600 ms a picture on
-two busy cores, ~90 MB on top of torch). No CLIP or captioning weights ship in any PyPI
-package we found.
+left the rocket and the motorcycle under the threshold and saw a honeycomb in the flower.
+bench/pictures.py times Lite0 (~100-600 ms a picture on two busy cores, ~90 MB on top of
+torch). No CLIP or captioning weights ship in any PyPI package we found.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ thumbnail, for the file page and LINE; the key is kept on the row so that deleti
 removes the object too.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
