@@ -223,6 +223,7 @@ def test_the_new_stages_have_durations_in_records_and_metrics(processed: Any) ->
         "metadata",
         "place",
         "ocr",
+        "document_date",
         "thumbnail",
         "picture",
         "ai_analysis",
