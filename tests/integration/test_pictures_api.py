@@ -100,6 +100,8 @@ def test_a_photo_in_chiang_mai(processed: Any) -> None:
     for tag in ("cat", "แมว", "chiang mai", "เชียงใหม่", "thailand", "ไทย", "2024", "apple"):
         assert tag in f["tags"], (tag, f["tags"])
     assert f["metadata"]["exif"]["taken_at"] == "2024-04-13T15:20:00"
+    # The date taken dates the file (the timeline and the date filters read document_date).
+    assert f["document_date"] == "2024-04-13"
 
 
 def test_photos_abroad_and_in_bangkok(processed: Any) -> None:
@@ -127,6 +129,11 @@ def test_photos_abroad_and_in_bangkok(processed: Any) -> None:
     assert rocket["metadata"]["place"]["country_th"] == "ญี่ปุ่น"
     assert rocket["metadata"]["exif"]["taken_at"] == "2024-11-30T10:00:00+09:00"
     assert rocket["ai"]["suggested_filename"].startswith("2024-11-30_rocket_")
+    assert (coffee["document_date"], bike["document_date"], rocket["document_date"]) == (
+        "2023-09-02",
+        "2025-01-05",
+        "2024-11-30",
+    )
 
 
 def test_a_screenshot_is_summarised_from_its_text(processed: Any) -> None:
