@@ -257,3 +257,21 @@ def test_photos_are_found_by_meaning(processed: Any, query: str, name: str) -> N
     found = [item["file_id"] for item in r.json()["items"]]
     names = {v: k for k, v in ids.items()}
     assert found and found[0] == ids[name], (query, [names[i] for i in found])
+
+
+def test_a_timeline_by_date_taken_and_date_filters(processed: Any) -> None:
+    client, _, headers, ids = processed
+    listed = client.get(
+        "/api/v1/files", headers=headers, params={"sort": "document_date", "type": "image"}
+    ).json()["items"]
+    photos = [f["filename"] for f in listed if f["filename"].startswith("IMG_0")]
+    # Taken 2023-09-02, 2024-04-13, 2024-11-30, 2025-01-05: the order they were taken in.
+    assert photos == ["IMG_0501.jpg", "IMG_0413.jpg", "IMG_0900.jpg", "IMG_0777.jpg"]
+    r = client.get(
+        "/api/v1/search",
+        headers=headers,
+        params={"q": "photo", "mode": "keyword", "from": "2024-01-01", "to": "2024-12-31"},
+    )
+    found = {item["file_id"] for item in r.json()["items"]}
+    assert ids["IMG_0413.jpg"] in found and ids["IMG_0900.jpg"] in found
+    assert ids["IMG_0501.jpg"] not in found and ids["IMG_0777.jpg"] not in found
