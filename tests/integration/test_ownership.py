@@ -28,6 +28,7 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("GET", "/api/v1/files/{file_id}/status"): [{}],
     ("GET", "/api/v1/files/{file_id}/text"): [{}],
     ("GET", "/api/v1/files/{file_id}/thumbnail"): [{}],
+    ("GET", "/api/v1/files/{file_id}/preview"): [{}],
     ("GET", "/api/v1/files/{file_id}/download"): [
         {},
         {"headers": {"Range": "bytes=0-9"}},
@@ -50,6 +51,7 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
     # LINE's signed links need no token: the intruder's valid link to their own file, pointed
     # at the victim's id, must open nothing.
     ("GET", "/api/v1/line/files/{file_id}/thumbnail"): [{"signed": "thumbnail"}],
+    ("GET", "/api/v1/line/files/{file_id}/preview"): [{"signed": "preview"}],
     ("GET", "/api/v1/line/files/{file_id}/download"): [{"signed": "download"}],
 }
 SIGNED_LINK_REFUSED = {"detail": "this link is not valid or has expired"}
@@ -93,6 +95,7 @@ def _snapshot(client: TestClient, owner: dict[str, str], file_id: str) -> dict[s
     download = client.get(f"/api/v1/files/{file_id}/download", headers=owner)
     thumbnail = client.get(f"/api/v1/files/{file_id}/thumbnail", headers=owner)
     shares = client.get(f"/api/v1/files/{file_id}/shares", headers=owner).json()["items"]
+    preview = client.get(f"/api/v1/files/{file_id}/preview", headers=owner)
     return {
         "filename": body["filename"],
         "tags": body["tags"],
@@ -102,6 +105,7 @@ def _snapshot(client: TestClient, owner: dict[str, str], file_id: str) -> dict[s
         "attempts": client.get(f"/api/v1/files/{file_id}/status", headers=owner).json()["attempts"],
         "bytes": download.content,
         "thumbnail": thumbnail.status_code,
+        "preview": preview.status_code,
         "text": client.get(f"/api/v1/files/{file_id}/text", headers=owner).text,
     }
 
@@ -140,6 +144,7 @@ def test_another_users_file_is_404_everywhere_and_stays_unchanged(
     before = _snapshot(client, owner, file_id)
     assert before["shares"] == [share["id"]]
     assert before["thumbnail"] == 200 and "Zanzibar" in before["text"], before["text"][:200]
+    assert before["preview"] == 200
     # The intruder has a file of their own, so "nothing found" is not merely an empty drive.
     own = upload(client, intruder, "own.txt", b"my own shopping list").json()["file_id"]
 

@@ -131,9 +131,9 @@ def test_permanent_delete_removes_objects_thumbnail_vectors_and_row(client: Test
     gone = add(client, headers, "invoice.pdf", pdf_with_text(INVOICE))
     c = _c(client)
     record = c.repo.get_file(gone)
-    assert record is not None and record.thumbnail_key is not None
+    assert record is not None and record.thumbnail_key and record.preview_key
     keys = record.object_keys()
-    assert keys == [record.storage_key, record.thumbnail_key]
+    assert keys == [record.storage_key, record.thumbnail_key, record.preview_key]
     assert all(c.blobs.exists(k) for k in keys) and _vectors(client, gone) > 0
     used = _used(client, headers)
 

@@ -107,7 +107,8 @@ def test_odd_exif_values_are_left_out_not_fatal(tmp_path: Path, settings: Settin
     assert found["image"]["width"] == 64
     # Zero denominators, NUL padding, orientation 9 and a zero date all drop out.
     assert found["exif"] == {"camera_make": "ACME"}
-    assert "gps" not in found  # latitude 13/0 is no position at all
+    # Latitude 13/0 is no position at all: none is given, and the reason is kept.
+    assert found["gps"] == {"problem": "the GPS latitude is not a number"}
 
 
 def test_an_image_without_exif_has_no_exif_section(tmp_path: Path) -> None:

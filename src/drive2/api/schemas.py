@@ -59,6 +59,8 @@ class FileOut(BaseModel):
     uploaded_at: datetime
     processed_at: datetime | None
     has_thumbnail: bool
+    # Additive to DESIGN.md section 4 (issue 14): GET /files/{id}/preview answers 200.
+    has_preview: bool = False
     metadata: dict[str, Any]
     text_excerpt: str | None
     tags: list[str]
@@ -82,6 +84,7 @@ class FileOut(BaseModel):
             uploaded_at=f.uploaded_at,
             processed_at=f.processed_at,
             has_thumbnail=f.thumbnail_key is not None,
+            has_preview=f.preview_key is not None,
             metadata=f.metadata,
             text_excerpt=f.text_excerpt,
             tags=f.tags,

@@ -122,11 +122,13 @@ class FileRecord:
     document_date: date | None = None
     #: When the user moved the file to the trash; None while it is in the drive.
     trashed_at: datetime | None = None
+    #: The larger rendition for the file page and LINE (images and PDFs).
+    preview_key: str | None = None
 
     def object_keys(self) -> list[str]:
-        """Every object of the file in the store: what deleting it for good removes. A new
-        rendition (a preview) adds its key here and nowhere else."""
-        return [key for key in (self.storage_key, self.thumbnail_key) if key]
+        """Every object the store holds for this file: what deleting it for good removes."""
+        keys = [self.storage_key, self.thumbnail_key, self.preview_key]
+        return [key for key in keys if key]
 
     @property
     def trashed(self) -> bool:
@@ -160,3 +162,4 @@ class ProcessingResult:
     thumbnail_key: str | None
     tags: list[str]
     document_date: date | None = None
+    preview_key: str | None = None

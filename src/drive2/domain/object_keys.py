@@ -19,3 +19,7 @@ def original_key(user_id: str, file_id: str) -> str:
 
 def thumbnail_key(user_id: str, file_id: str) -> str:
     return validate_key(f"thumbnails/{user_id}/{file_id}.jpg")
+
+
+def preview_key(user_id: str, file_id: str) -> str:
+    return validate_key(f"previews/{user_id}/{file_id}.jpg")

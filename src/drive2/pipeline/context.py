@@ -25,6 +25,7 @@ class ProcessingContext:
     metadata: dict[str, Any] = field(default_factory=dict)
     ai: AiMetadata | None = None
     thumbnail_key: str | None = None
+    preview_key: str | None = None
     tags: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     #: The file's own date (pipeline/stages/document_date.py).

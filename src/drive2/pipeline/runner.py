@@ -156,6 +156,7 @@ class PipelineRunner:
             else ctx.metadata,
             ai=ctx.ai,
             thumbnail_key=ctx.thumbnail_key,
+            preview_key=ctx.preview_key,
             tags=ctx.tags,
             document_date=ctx.document_date,
         )

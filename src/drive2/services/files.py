@@ -209,13 +209,18 @@ class FileService:
         return self.blobs.iter_range(record.storage_key, byte_range.start, byte_range.end)
 
     def open_thumbnail(self, user: User, file_id: str) -> Iterator[bytes]:
-        record = self.get(user, file_id)
-        if not record.thumbnail_key:
-            raise NotFoundError("this file has no thumbnail")
+        return self._open_rendition(self.get(user, file_id).thumbnail_key, "thumbnail")
+
+    def open_preview(self, user: User, file_id: str) -> Iterator[bytes]:
+        return self._open_rendition(self.get(user, file_id).preview_key, "preview")
+
+    def _open_rendition(self, key: str | None, what: str) -> Iterator[bytes]:
+        if not key:
+            raise NotFoundError(f"this file has no {what}")
         try:
-            return self.blobs.iter_range(record.thumbnail_key)
+            return self.blobs.iter_range(key)
         except FileNotFoundError:
-            raise NotFoundError("this file has no thumbnail") from None
+            raise NotFoundError(f"this file has no {what}") from None
 
 
 class InvalidRangeError(Exception):

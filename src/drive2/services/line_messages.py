@@ -102,6 +102,9 @@ class CompletedFile:
     open_url: str
     #: https only: LINE fetches hero images itself and accepts nothing else.
     thumbnail_url: str | None = None
+    #: The preview (JPEG up to PREVIEW_SIZE): what tapping the hero image opens. The hero
+    #: itself stays the thumbnail: LINE's flex images must be at most 1024×1024 pixels.
+    preview_url: str | None = None
 
 
 def completed_bubble(f: CompletedFile) -> dict[str, Any]:
@@ -145,9 +148,15 @@ def completed_bubble(f: CompletedFile) -> dict[str, Any]:
             "size": "full",
             "aspectRatio": "20:13",
             "aspectMode": "cover",
-            "action": {"type": "uri", "label": "Open", "uri": f.open_url[:URI_MAX]},
+            "action": {"type": "uri", "label": "Open", "uri": _hero_target(f)[:URI_MAX]},
         }
     return bubble
+
+
+def _hero_target(f: CompletedFile) -> str:
+    if f.preview_url and f.preview_url.startswith("https://"):
+        return f.preview_url
+    return f.open_url
 
 
 def completed_messages(files: list[CompletedFile]) -> list[Message]:

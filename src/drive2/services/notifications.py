@@ -324,11 +324,13 @@ class NotificationService:
         return self.base_url + signed_path(self.jwt_secret, purpose, file_id, ttl)
 
     def _completed_view(self, f: FileRecord) -> lm.CompletedFile:
-        thumbnail = None
+        thumbnail = preview = None
         # LINE's servers fetch hero images themselves, over https only: without a public
         # https PUBLIC_URL the bubble has no image rather than a broken one.
         if f.thumbnail_key and self.base_url.startswith("https://"):
             thumbnail = self.file_link("thumbnail", f.id)
+            if f.preview_key:
+                preview = self.file_link("preview", f.id)
         return lm.CompletedFile(
             file_id=f.id,
             filename=f.filename,
@@ -337,6 +339,7 @@ class NotificationService:
             tags=list(f.tags),
             open_url=self.file_link("download", f.id),
             thumbnail_url=thumbnail,
+            preview_url=preview,
         )
 
     def messages_for(self, entries: list[OutboxEntry], user: User) -> list[Message]:

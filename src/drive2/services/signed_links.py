@@ -1,4 +1,4 @@
-"""Expiring links to one file's thumbnail or original, for people and servers without a
+"""Expiring links to one file's thumbnail, preview or original, for people and servers without a
 bearer token: LINE's servers fetch a hero image themselves, and a phone opens "Open file" in
 its browser. The signature is an HMAC of (purpose, file id, expiry) with the JWT secret, so a
 link works for one file and one purpose until it expires, and every API machine can check it.
@@ -12,7 +12,7 @@ import hmac
 import time
 from urllib.parse import urlencode
 
-PURPOSES = ("thumbnail", "download")
+PURPOSES = ("thumbnail", "preview", "download")
 
 
 def _mac(secret: str, purpose: str, file_id: str, expires: int) -> str:

@@ -33,6 +33,16 @@ from drive2.adapters.ai.language import detect_language, latin_share, stopwords_
 from drive2.adapters.ai.segment import normalise, shorten, split_sentences, word_tokens
 from drive2.domain.document_date import SOURCE_UPLOADED
 from drive2.domain.models import AiMetadata
+from drive2.domain.picture_kind import PictureKind
+from drive2.domain.picture_summary import (
+    KIND_WORDS,
+    PictureView,
+    english_sentence,
+    name_words,
+    picture_tags,
+    picture_view,
+    thai_sentence,
+)
 from drive2.ports.embedder import Embedder, reads_thai
 
 Matrix = npt.NDArray[np.float32]
@@ -50,6 +60,8 @@ SUMMARY_CHARS = 500
 SENTENCE_CHARS = 300
 LEAD_CHARS = 200
 FILENAME_PARTS = 3
+#: A picture's tags: its labels, kind and place in English and Thai, then its text's phrases.
+MAX_PICTURE_TAGS = 16
 #: Below this share of Latin letters the text is vectorised lexically: MiniLM would read
 #: the rest as unknown tokens, and a lexical ranking of English words is still sound.
 EMBEDDED_LATIN_SHARE = 0.7
@@ -70,17 +82,23 @@ class LocalAiProvider:
         *,
         timezone: str = "Asia/Bangkok",
         today: Callable[[], date] | None = None,
+        picture_languages: str = "en,th",
     ) -> None:
         self.embedder = embedder
         self.multilingual = reads_thai(embedder)
         self.model = f"{embedder.model_name}+extractive"
         self.timezone = timezone
+        wanted = [p.strip().lower() for p in picture_languages.split(",")]
+        self.picture_languages = [p for p in wanted if p in ("en", "th")] or ["en"]
         self._today = today or (lambda: datetime.now(ZoneInfo(timezone)).date())
 
     def analyse(self, text: str, filename: str, metadata: Mapping[str, object]) -> AiMetadata:
         """Filename, summary, tags and language; never raises because of what the text is."""
         text = text[:MAX_INPUT_CHARS]
         language = detect_language(text)
+        view = picture_view(metadata)
+        if view is not None:
+            return self._picture(text, filename, metadata, view, language)
         today = self._today()
         dated = facts.file_date(text, metadata, self.timezone, today)
         # The upload day names the file but is no fact about it: no year tag from it.
@@ -98,6 +116,51 @@ class LocalAiProvider:
             summary=" ".join(found.summary) or None,
             tags=tags,
             language=language,
+            provider=self.name,
+            model=self.model,
+        )
+
+    def _picture(
+        self,
+        text: str,
+        filename: str,
+        metadata: Mapping[str, object],
+        view: PictureView,
+        language: str | None,
+    ) -> AiMetadata:
+        """A photo is described from what is in it, where and when; a screenshot or a
+        document photo from its text, after a sentence saying what it is."""
+        today = self._today()
+        dated = facts.file_date(text, metadata, self.timezone, today)
+        stated = dated.value if dated and dated.source != SOURCE_UPLOADED else None
+        # A photo is dated by the camera's clock where it was taken; a screenshot or a
+        # document by what dates it first (its own text, then its metadata).
+        if view.kind is PictureKind.PHOTO:
+            stated = view.taken or stated
+        when = stated or today
+        first, last = facts.metadata_tags(metadata, stated, None)
+        found = self._text(text, language) if view.kind is not PictureKind.PHOTO else None
+        if found is None or not (found.summary or found.phrases):
+            sentences = [
+                english_sentence(view) if lang == "en" else thai_sentence(view)
+                for lang in self.picture_languages
+            ]
+            words = name_words(view)
+            summary_language = self.picture_languages[0]
+            phrases: list[str] = []
+        else:
+            thai = language == "th"
+            sentences = [thai_sentence(view) if thai else english_sentence(view), *found.summary]
+            kind = facts.document_type(text)
+            words = [kind or KIND_WORDS[view.kind][2], *found.phrases]
+            summary_language = language or "en"
+            phrases = found.phrases[:KEY_PHRASES]
+        tags = list(dict.fromkeys([*picture_tags(metadata), *phrases, *first, *last]))
+        return AiMetadata(
+            suggested_filename=facts.suggested_filename(when, words, filename, FILENAME_PARTS),
+            summary=" ".join(sentences)[: SUMMARY_CHARS * 2],
+            tags=tags[:MAX_PICTURE_TAGS],
+            language=summary_language,
             provider=self.name,
             model=self.model,
         )

@@ -93,6 +93,8 @@ class FileRow(Base):
     storage_key: Mapped[str] = mapped_column(String(512))
     # The column keeps the seed's name; it holds an object key in the store.
     thumbnail_key: Mapped[str | None] = mapped_column("thumbnail_path", String(512), nullable=True)
+    #: The preview rendition's object key (images and PDFs); see migration 0009.
+    preview_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -192,6 +192,17 @@ async def thumbnail(file_id: str, user: UserDep, c: ContainerDep) -> Response:
     )
 
 
+@router.get("/{file_id}/preview", responses={200: {"content": {"image/jpeg": {}}}})
+async def preview(file_id: str, user: UserDep, c: ContainerDep) -> Response:
+    """The larger rendition of an image or a PDF's first page (JPEG within PREVIEW_SIZE²)."""
+    chunks = await run_in_threadpool(c.files.open_preview, user, _file_id(file_id))
+    return StreamingResponse(
+        iterate_in_threadpool(chunks),
+        media_type="image/jpeg",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
+    )
+
+
 @router.get("/{file_id}/text", response_class=PlainTextResponse)
 async def text(file_id: str, user: UserDep, c: ContainerDep) -> PlainTextResponse:
     content = await run_in_threadpool(c.files.text, user, _file_id(file_id))

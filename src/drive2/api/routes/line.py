@@ -80,6 +80,23 @@ async def signed_thumbnail(
     )
 
 
+@router.get("/files/{file_id}/preview", responses={200: {"content": {"image/jpeg": {}}}})
+async def signed_preview(
+    file_id: str, c: ContainerDep, exp: Annotated[int, Query()], sig: Annotated[str, Query()]
+) -> Response:
+    """The preview (JPEG within PREVIEW_SIZE²), by a signed, expiring link: what a LINE
+    message opens to show the picture itself."""
+    user, f = await run_in_threadpool(
+        c.line_bot.file_for_link, "preview", _checked_id(file_id), exp, sig
+    )
+    chunks = await run_in_threadpool(c.files.open_preview, user, f.id)
+    return StreamingResponse(
+        iterate_in_threadpool(chunks),
+        media_type="image/jpeg",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
+    )
+
+
 @router.get("/files/{file_id}/download")
 async def signed_download(
     file_id: str, c: ContainerDep, exp: Annotated[int, Query()], sig: Annotated[str, Query()]

@@ -11,6 +11,7 @@ import logging
 import re
 
 from drive2.domain.errors import TransientProcessingError
+from drive2.domain.picture_summary import picture_view
 from drive2.pipeline.context import ProcessingContext
 from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex, VectorIndexUnavailable, VectorPoint
@@ -22,6 +23,15 @@ _WORD = re.compile(r"[^\W_]", re.UNICODE)
 EMBED_BATCH_CHUNKS = 64
 
 
+def _embedded_text(ctx: ProcessingContext) -> str:
+    """The text, and first, for a picture, its description (what is in it, where, when): a
+    photo has no text, yet "a kitten in Chiang Mai" should find it by meaning."""
+    summary = ctx.ai.summary if ctx.ai else None
+    if summary and picture_view(ctx.metadata) is not None:
+        return f"{summary}\n\n{ctx.text}" if ctx.text.strip() else summary
+    return ctx.text
+
+
 class EmbedStage:
     name = "embed"
     optional = False
@@ -31,13 +41,13 @@ class EmbedStage:
         self.vectors = vectors
 
     def applies(self, ctx: ProcessingContext) -> bool:
-        return bool(_WORD.search(ctx.text))
+        return bool(_WORD.search(_embedded_text(ctx)))
 
     def run(self, ctx: ProcessingContext) -> None:
         settings = ctx.settings
         try:
             chunks = self.embedder.split_tokens(
-                ctx.text, settings.chunk_tokens, settings.chunk_overlap_tokens
+                _embedded_text(ctx), settings.chunk_tokens, settings.chunk_overlap_tokens
             )
             chunks = [c for c in chunks if _WORD.search(c)][: settings.max_chunks_per_file]
             points: list[VectorPoint] = []

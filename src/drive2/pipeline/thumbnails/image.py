@@ -25,11 +25,36 @@ def image_thumbnail(path: Path, out: Path, settings: Settings) -> Path:
 
     Raises UnsafeContentError for a decompression bomb and PermanentProcessingError for an
     image that cannot be decoded (truncated, damaged, unknown)."""
+    return save_thumbnail(
+        decode_upright(path, settings, settings.thumbnail_size * 2), out, settings
+    )
+
+
+def image_renditions(path: Path, thumbnail: Path, preview: Path, settings: Settings) -> None:
+    """The preview (PREVIEW_SIZE², JPEG) and the thumbnail from one decode of the image."""
+    renditions_from(
+        decode_upright(path, settings, settings.preview_size), thumbnail, preview, settings
+    )
+
+
+def renditions_from(img: Image.Image, thumbnail: Path, preview: Path, settings: Settings) -> None:
+    """The preview, then the thumbnail made from the preview (far fewer pixels to filter)."""
+    fitted = to_rgb(img)
+    if fitted is img:
+        fitted = img.copy()
+    size = settings.preview_size
+    fitted.thumbnail((size, size), Image.Resampling.LANCZOS)
+    save_preview(fitted, preview, settings)
+    save_thumbnail(fitted, thumbnail, settings)
+
+
+def decode_upright(path: Path, settings: Settings, box: int) -> Image.Image:
+    """The image's first frame decoded (at least `box` pixels where JPEG allows decoding
+    smaller) and turned upright from EXIF."""
     img = open_image(path, settings.image_max_pixels)
     try:
         if img.format == "JPEG":
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: far less work for big photos.
-            box = settings.thumbnail_size * 2
             img.draft("RGB", (box, box))
         try:
             img.load()  # the first frame of an animation: the one open() positions on
@@ -37,7 +62,8 @@ def image_thumbnail(path: Path, out: Path, settings: Settings) -> Path:
             raise UnsafeContentError(f"the image is too large to decode safely ({exc})") from exc
         except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
             raise PermanentProcessingError(f"the image is damaged or incomplete ({exc})") from exc
-        return save_thumbnail(upright(img), out, settings)
+        turned = upright(img)
+        return turned if turned is not img else img.copy()
     finally:
         img.close()
 
@@ -54,10 +80,24 @@ def upright(img: Image.Image) -> Image.Image:
 
 def save_thumbnail(img: Image.Image, out: Path, settings: Settings) -> Path:
     """Fit a decoded image into THUMBNAIL_SIZE² (aspect kept, never enlarged); save JPEG."""
+    return _save_fitted(img, out, settings.thumbnail_size, settings.thumbnail_quality)
+
+
+def save_preview(img: Image.Image, out: Path, settings: Settings) -> Path:
+    """Fit a decoded image into PREVIEW_SIZE² (never enlarged); save a progressive JPEG
+    without the original's EXIF (no GPS in a picture that may be shared). JPEG, not WebP:
+    LINE's image messages take only JPEG and PNG (measured: bench/pictures.py)."""
+    return _save_fitted(img, out, settings.preview_size, settings.preview_quality, progressive=True)
+
+
+def _save_fitted(
+    img: Image.Image, out: Path, size: int, quality: int, progressive: bool = False
+) -> Path:
     rgb = to_rgb(img)
-    size = settings.thumbnail_size
+    if rgb is img:
+        rgb = img.copy()  # thumbnail() works in place; the caller's image stays whole
     rgb.thumbnail((size, size), Image.Resampling.LANCZOS)
-    rgb.save(out, "JPEG", quality=settings.thumbnail_quality)
+    rgb.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive)
     return out
 
 

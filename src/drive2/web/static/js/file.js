@@ -13,6 +13,15 @@ const INLINE_IMAGES = new Set(["image/jpeg", "image/png", "image/gif", "image/we
 function preview(file) {
   const kind = kindOf(file.content_type);
   const original = fileUrl(file.id, "download");
+  const version = encodeURIComponent(file.processed_at || "");
+  // A PDF opens in the browser's own viewer where there is one (all its pages); elsewhere its
+  // first page's preview rendition.
+  const pdfViewer = kind === "pdf" && navigator.pdfViewerEnabled;
+  if (file.has_preview && (kind === "image" || (kind === "pdf" && !pdfViewer))) {
+    // The preview rendition: upright, at most 1440 px, any image type (HEIC, TIFF too).
+    const label = kind === "pdf" ? `First page of ${file.filename}` : `Preview of ${file.filename}`;
+    return h("img", { class: "preview-media", src: `${fileUrl(file.id, "preview")}?v=${version}`, alt: label });
+  }
   if (kind === "image" && INLINE_IMAGES.has(file.content_type)) {
     return h("img", { class: "preview-media", src: original, alt: `Preview of ${file.filename}` });
   }
@@ -27,7 +36,7 @@ function preview(file) {
   if (kind === "audio") {
     return h("audio", { controls: true, preload: "metadata", src: original, "aria-label": `Audio ${file.filename}` });
   }
-  if (kind === "pdf" && navigator.pdfViewerEnabled) {
+  if (pdfViewer) {
     // The browser's own PDF viewer, on the original served inline (PDFs only, see
     // api/downloads.py); pages, zoom and find come with it.
     return h("iframe", {
@@ -38,7 +47,6 @@ function preview(file) {
   }
   if (file.has_thumbnail) {
     const label = kind === "pdf" ? `First page of ${file.filename}` : `Preview of ${file.filename}`;
-    const version = encodeURIComponent(file.processed_at || "");
     return h("img", { class: "preview-media", src: `${fileUrl(file.id, "thumbnail")}?v=${version}`, alt: label });
   }
   if (file.text_excerpt) return h("pre", { class: "preview-text" }, file.text_excerpt);

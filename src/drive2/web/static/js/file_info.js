@@ -34,6 +34,46 @@ export function keyDateLine(file) {
   return h("p", { class: "key-date", id: "key-date" }, `${found.label} `, h("time", { datetime: found.value }, when));
 }
 
+const THAI_COUNTRY_WORDS = ["ประเทศ", "สาธารณรัฐ", "สหพันธรัฐ", "หมู่เกาะ", "เกาะ", "นคร", "ราช"];
+
+// Where the picture was taken, in English and in Thai as the summary writes it.
+function placeBlock(place) {
+  if (!place || typeof place.name !== "string") return null;
+  const english = [place.name];
+  if (place.admin1 && !place.name.includes(place.admin1)) english.push(place.admin1);
+  english.push(place.country);
+  // "เชียงใหม่ ประเทศไทย" (ประเทศ, "country", unless the name says it).
+  const country = THAI_COUNTRY_WORDS.some((w) => (place.country_th || "").startsWith(w))
+    ? place.country_th
+    : `ประเทศ${place.country_th}`;
+  const thai = [place.name_th || place.name, place.admin1_th]
+    .filter((part, i, parts) => part && !parts.slice(0, i).some((p) => p && p.includes(part)))
+    .concat([country]);
+  return h(
+    "div",
+    { class: "meta-group place" },
+    h("h3", {}, "Place"),
+    h("p", { class: "place-name" }, english.join(", ")),
+    place.country_th ? h("p", { class: "place-name", lang: "th" }, thai.join(" ")) : null,
+  );
+}
+
+const KINDS = { photo: "Photo", screenshot: "Screenshot", document: "Picture of a document" };
+
+function pictureBlock(picture) {
+  if (!picture || !picture.kind) return null;
+  const labels = (picture.labels || []).map((l) => `${l.label} (${l.label_th}) ${Math.round(l.score * 100)}%`);
+  return h(
+    "div",
+    { class: "meta-group picture" },
+    h("h3", {}, "In the picture"),
+    h("dl", {},
+      h("dt", {}, "Kind"), h("dd", {}, KINDS[picture.kind] || picture.kind),
+      h("dt", {}, "Labels"), h("dd", {}, labels.length ? labels.join(", ") : "none confident enough"),
+    ),
+  );
+}
+
 function gpsBlock(gps) {
   if (!gps || typeof gps.latitude !== "number" || typeof gps.longitude !== "number") return null;
   const lat = gps.latitude.toFixed(6);
@@ -58,7 +98,7 @@ function group(title, rows) {
   );
 }
 
-const NOT_METADATA = new Set(["gps", "skipped_stages", "place"]);
+const NOT_METADATA = new Set(["gps", "skipped_stages", "place", "picture"]);
 
 export function metadataSection(file) {
   const meta = file.metadata || {};
@@ -67,6 +107,8 @@ export function metadataSection(file) {
     ([key, value]) => !titled.has(key) && !NOT_METADATA.has(key) && (typeof value !== "object" || value === null),
   );
   const blocks = [
+    placeBlock(meta.place),
+    pictureBlock(meta.picture),
     gpsBlock(meta.gps),
     ...GROUP_TITLES.map(([key, title]) => group(title, metadataRows(key, meta[key]))),
     group("Other", metadataRows("other", Object.fromEntries(other))),
