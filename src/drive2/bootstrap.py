@@ -62,6 +62,24 @@ def build_blob_store(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.objects_path, fsync=settings.storage_fsync)
 
 
+def build_embedder(settings: Settings) -> Embedder:
+    """EMBEDDING_MODEL: multilingual-e5-small (the default: Thai and English) or the
+    English-only all-MiniLM-L6-v2."""
+    if settings.embedding_model == "all-MiniLM-L6-v2":
+        return MiniLmEmbedder(
+            settings.embedding_model_path, settings.embedding_batch_size, settings.torch_threads
+        )
+    from drive2.adapters.ai.e5.embedder import E5Embedder
+
+    return E5Embedder(
+        settings.embedding_cache_path,
+        runtime=settings.embedding_runtime,
+        precision=settings.embedding_precision,
+        batch_size=settings.embedding_batch_size,
+        torch_threads=settings.torch_threads,
+    )
+
+
 @dataclass
 class Container:
     """Everything built once per process; properties build lazily so a CLI command pays
@@ -96,13 +114,9 @@ class Container:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The packaged MiniLM, one per process: it loads on first use (~9 s, never from a
-        hub) and serves every task after that, for the AI stage and the embed stage alike."""
-        return MiniLmEmbedder(
-            self.settings.embedding_model_path,
-            self.settings.embedding_batch_size,
-            self.settings.torch_threads,
-        )
+        """The configured packaged model, loaded on first use (never from a hub) and shared
+        by the search, the AI stage and the embed stage."""
+        return build_embedder(self.settings)
 
     @cached_property
     def vectors(self) -> VectorIndex:
