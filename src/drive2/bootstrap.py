@@ -41,8 +41,10 @@ from drive2.services.upload import UploadService
 from drive2.services.users import UserService
 
 if TYPE_CHECKING:
+    from drive2.ports.embedding_collections import EmbeddingCollections
     from drive2.services.line_bot import LineBotService
     from drive2.services.notifications import NotificationService
+    from drive2.services.reindex import ReindexService
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +137,38 @@ class Container:
         from drive2.adapters.db.keyword_index import SqlKeywordIndex
 
         return SearchService(
-            SqlKeywordIndex(self.engine), self.vectors, self.embedder, self.settings
+            SqlKeywordIndex(self.engine), self.vectors, self.query_embedder, self.settings
         )
+
+    # --- re-embedding after a model change (issue 12) -----------------------------------------
+    @cached_property
+    def embedding_collections(self) -> EmbeddingCollections:
+        from drive2.adapters.db.embedding_collections import SqlEmbeddingCollections
+
+        return SqlEmbeddingCollections(self.engine)
+
+    @cached_property
+    def reindex(self) -> ReindexService:
+        from drive2.services.reindex import ReindexService
+
+        return ReindexService(
+            self.embedding_collections,
+            self.vectors,
+            self.embedder,
+            self.settings,
+            on_file=self.metrics.file_reembedded,
+        )
+
+    @cached_property
+    def query_embedder(self) -> Embedder:
+        """What search embeds its queries with: the model whose collection serves, which is
+        the configured one except while its collection is still being filled."""
+        from drive2.services.serving_embedder import ServingEmbedder
+
+        def build(model: str) -> Embedder:
+            return build_embedder(self.settings.model_copy(update={"embedding_model": model}))
+
+        return ServingEmbedder(self.embedder, self.reindex.serving_model, build)
 
     @cached_property
     def local_ai(self) -> AiProvider:
@@ -247,6 +279,10 @@ class Container:
             counters=self.metric_counters,
             queue_depths=lambda: queue_depths(broker, ALL_QUEUES),
             quota_remaining=remaining,
+            collections=lambda: [
+                (c.model, c.state, c.files_done, c.files_total)
+                for c in self.embedding_collections.all()
+            ],
         )
 
     # --- LINE notifications and the bot ------------------------------------------------------

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     embedding_model_path: str | None = Field(default=None, alias="EMBEDDING_MODEL_PATH")
     embedding_batch_size: int = Field(default=32, alias="EMBEDDING_BATCH_SIZE")
     torch_threads: int = Field(default=1, alias="TORCH_THREADS")
+    #: How often Beat starts (or resumes) re-embedding when the configured model's collection
+    #: is not complete; each job runs for at most half the soft time limit, then hands over.
+    reindex_check_seconds: float = Field(default=60.0, gt=0, alias="REINDEX_CHECK_SECONDS")
+    reindex_batch_files: int = Field(default=8, ge=1, alias="REINDEX_BATCH_FILES")
+    #: A re-embedding job silent this long (killed) is taken over by the next one.
+    reindex_lease_seconds: float = Field(default=120.0, gt=0, alias="REINDEX_LEASE_SECONDS")
     chunk_tokens: int = Field(default=256, alias="CHUNK_TOKENS")
     chunk_overlap_tokens: int = Field(default=32, alias="CHUNK_OVERLAP_TOKENS")
     max_chunks_per_file: int = Field(default=2000, alias="MAX_CHUNKS_PER_FILE")

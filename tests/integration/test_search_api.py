@@ -275,6 +275,13 @@ class FlakyIndex:
             raise VectorIndexUnavailable("connection refused")
         self.real.upsert(model, dimension, points)
 
+    def replace_file(
+        self, model: str, dimension: int, file_id: str, points: list[VectorPoint]
+    ) -> None:
+        if self.down:
+            raise VectorIndexUnavailable("connection refused")
+        self.real.replace_file(model, dimension, file_id, points)
+
 
 def test_an_index_outage_while_embedding_is_retried_not_failed(settings: Settings) -> None:
     container = make_container(settings)

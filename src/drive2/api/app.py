@@ -16,7 +16,17 @@ from drive2 import __version__
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
-from drive2.api.routes import auth, events, files, health, line, search, session, users
+from drive2.api.routes import (
+    auth,
+    embeddings,
+    events,
+    files,
+    health,
+    line,
+    search,
+    session,
+    users,
+)
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
 from drive2.web.routes import install_web_app
@@ -86,6 +96,7 @@ def create_app(container: Container) -> FastAPI:
     # /files/{file_id} so that "events" is not taken for a file id.
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(embeddings.router, prefix=API_PREFIX)  # before any /search/{...}
     for router in (auth.router, users.router, files.router, search.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

@@ -10,7 +10,12 @@ from drive2.config import Settings
 from drive2.worker import sqlite_transport
 from drive2.worker.notification_schedule import notification_beat_schedule
 from drive2.worker.queues import queue_config
-from drive2.worker.task_names import CLEANUP_OLD_TASKS, DEFAULT_QUEUE, RERUN_FALLBACK_AI
+from drive2.worker.task_names import (
+    CLEANUP_OLD_TASKS,
+    DEFAULT_QUEUE,
+    REINDEX_EMBEDDINGS,
+    RERUN_FALLBACK_AI,
+)
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -51,6 +56,12 @@ def create_celery_app(settings: Settings) -> Celery:
                 "schedule": sweep,
                 # After an outage, one sweep is enough; a backlog of them is not.
                 "options": {"expires": max(sweep / 2, 1.0)},
+            },
+            # Re-embedding after a model change: starts it, and resumes a killed job.
+            "reindex-embeddings": {
+                "task": REINDEX_EMBEDDINGS,
+                "schedule": settings.reindex_check_seconds,
+                "options": {"expires": max(settings.reindex_check_seconds / 2, 1.0)},
             },
             "rerun-fallback-ai": {
                 "task": RERUN_FALLBACK_AI,

@@ -28,6 +28,7 @@ from drive2.worker.task_names import (
     GENERATE_PDF_THUMBNAIL,
     GENERATE_THUMBNAIL,
     NOTIFICATIONS_QUEUE,
+    REINDEX_EMBEDDINGS,
     RERUN_FALLBACK_AI,
 )
 
@@ -42,6 +43,7 @@ ROUTES: dict[str, dict[str, str]] = {
     CLEANUP_OLD_TASKS: {"queue": FAST_QUEUE},
     GENERATE_AI_METADATA: {"queue": SLOW_QUEUE},
     RERUN_FALLBACK_AI: {"queue": SLOW_QUEUE},
+    REINDEX_EMBEDDINGS: {"queue": SLOW_QUEUE},
     # Glob patterns: Celery matches them against the task name.
     "drive2.send_*": {"queue": NOTIFICATIONS_QUEUE},
     "drive2.notify*": {"queue": NOTIFICATIONS_QUEUE},
