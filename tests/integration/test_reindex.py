@@ -40,7 +40,17 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
         return
     with fresh_postgres_database() as url:
         # qdrant-client's local mode: the Qdrant adapter through the server's client API.
-        yield {"DATABASE_URL": url, "qdrant": QdrantClient(path=str(tmp_path / "qdrant"))}
+        client = QdrantClient(path=str(tmp_path / "qdrant"))
+        yield {"DATABASE_URL": url, "qdrant": client}
+        client.close()
+
+
+class SharedQdrant(QdrantVectorIndex):
+    """One local-mode client for the test's several containers (local mode locks its
+    directory); it outlives each container's close()."""
+
+    def close(self) -> None:
+        pass
 
 
 def container_for(
@@ -52,7 +62,7 @@ def container_for(
     upgrade(built.resolved_database_url)
     container = build_container(built)
     if "qdrant" in deployment:
-        container.__dict__["vectors"] = QdrantVectorIndex(deployment["qdrant"])
+        container.__dict__["vectors"] = SharedQdrant(deployment["qdrant"])
     return container
 
 
