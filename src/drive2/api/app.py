@@ -39,6 +39,12 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.queue.check  # noqa: B018 - builds the Celery producer now, not in the first upload
+        try:
+            # Which model's collection serves, recorded before the first upload is embedded
+            # (Beat records it too, and starts re-embedding after a model change).
+            container.reindex.ensure()
+        except Exception as exc:  # a database not ready yet: Beat's next check records it
+            log.warning("could not record the embedding model: %r", exc)
         yield
         container.close()
 
