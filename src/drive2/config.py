@@ -130,7 +130,7 @@ class Settings(BaseSettings):
     reindex_check_seconds: float = Field(default=60.0, gt=0, alias="REINDEX_CHECK_SECONDS")
     reindex_batch_files: int = Field(default=8, ge=1, alias="REINDEX_BATCH_FILES")
     #: A re-embedding job silent this long (killed) is taken over by the next one.
-    reindex_lease_seconds: float = Field(default=120.0, gt=0, alias="REINDEX_LEASE_SECONDS")
+    reindex_lease_seconds: float = Field(default=600.0, gt=0, alias="REINDEX_LEASE_SECONDS")
     chunk_tokens: int = Field(default=256, alias="CHUNK_TOKENS")
     chunk_overlap_tokens: int = Field(default=32, alias="CHUNK_OVERLAP_TOKENS")
     max_chunks_per_file: int = Field(default=2000, alias="MAX_CHUNKS_PER_FILE")

@@ -224,10 +224,10 @@ def test_the_seed_helpers(index: VectorIndex) -> None:
         index, "f1", [1.0, 0.0, 0.0, 0.0], {"user_id": "alice", "chunk": 2, "text": "hello"}
     )
     add_vector_sync(index, "f1", [1.0, 0.0, 0.0, 0.0], {"user_id": "alice", "chunk": 2})
-    [hit] = index.search("all-MiniLM-L6-v2", 4, "alice", vec(1, dim=4), 5)
+    [hit] = index.search("multilingual-e5-small", 4, "alice", vec(1, dim=4), 5)
     assert (hit.file_id, hit.chunk) == ("f1", 2)
     delete_by_file_id_sync(index, "f1")
-    assert index.count("all-MiniLM-L6-v2", 4) == 0
+    assert index.count("multilingual-e5-small", 4) == 0
 
 
 # --- the embedded index only: several processes on one data dir ------------------------------

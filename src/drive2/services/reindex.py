@@ -136,21 +136,31 @@ class ReindexService:
         deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
         cursor, done = current.cursor, current.files_done
         total = max(current.files_total, done)
-        while deadline is None or time.monotonic() < deadline:
-            batch = self.collections.files_after(cursor, self.settings.reindex_batch_files, None)
+        every = self.settings.reindex_batch_files
+        while True:
+            batch = self.collections.files_after(cursor, every, None)
             if not batch:
                 break
             for found in batch:
+                if deadline is not None and time.monotonic() >= deadline:
+                    # Out of time: record where it stopped and let the lease go, so the job
+                    # that follows starts at once and resumes after `cursor`.
+                    if cursor is not None:
+                        self.collections.advance(self.model, owner, cursor, done, _now())
+                    return PAUSED
                 self._embed(found.file_id, found.user_id, found.text)
-            cursor, done = batch[-1].file_id, done + len(batch)
-            total = max(total, done)
-            if not self.collections.advance(self.model, owner, cursor, done, _now() + lease):
-                log.warning("re-embedding with %s: lease lost; another job goes on", self.model)
-                return BUSY
-            if progress:
-                progress(done, total)
-        else:
-            return PAUSED  # out of time; the next job resumes after `cursor`
+                cursor, done = found.file_id, done + 1
+                total = max(total, done)
+                # Recorded (and the lease renewed) every REINDEX_BATCH_FILES files: a kill
+                # redoes at most that many.
+                last = found is batch[-1]
+                if (last or done % every == 0) and not self.collections.advance(
+                    self.model, owner, cursor, done, _now() + lease
+                ):
+                    log.warning("re-embedding with %s: lease lost; another job goes on", self.model)
+                    return BUSY
+                if progress and last:
+                    progress(done, total)
         self.collections.promote(self.model, _now())
         log.info("re-embedding with %s complete: it now serves search", self.model)
         self._drop_retired()
