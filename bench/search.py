@@ -318,6 +318,9 @@ def print_table(cases: list[dict[str, Any]], embed: dict[str, Any]) -> None:
             f"{c.get('e2e_semantic_p95_ms', '-'):>8}"
         )
     print(f"query embedding ({MODEL}, 1 query): p50 {embed['p50_ms']} ms, p95 {embed['p95_ms']} ms")
+    if "minilm_baseline" in embed:
+        base = embed["minilm_baseline"]
+        print(f"  same run, all-MiniLM-L6-v2: p50 {base['p50_ms']} ms, p95 {base['p95_ms']} ms")
 
 
 def main() -> int:
@@ -351,6 +354,13 @@ def main() -> int:
     cases: list[dict[str, Any]] = []
     try:
         embed = query_embedding(embedder)
+        if MODEL != "all-MiniLM-L6-v2":
+            # The same run's baseline: what the query embedding cost with MiniLM.
+            from drive2.adapters.ai.minilm import MiniLmEmbedder
+
+            embed["minilm_baseline"] = query_embedding(
+                MiniLmEmbedder(torch_threads=settings.torch_threads)
+            )
         for n in (10_000, 100_000):
             for one_user in (False, True):
                 cases.append(embedded_case(workdir, n, one_user, embedder, args.queries))
