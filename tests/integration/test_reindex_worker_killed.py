@@ -46,7 +46,7 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, st
         "AI_PROVIDERS": "local",
         "REINDEX_BATCH_FILES": "1",
         "REINDEX_LEASE_SECONDS": "4",
-        "REINDEX_CHECK_SECONDS": "2",
+        "REINDEX_CHECK_SECONDS": "3",
         "BROKER_POLLING_INTERVAL": "0.2",
     }
     if request.param == "sqlite":
@@ -61,7 +61,7 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, st
         }
 
 
-def _wait(what: str, check: Callable[[], bool], timeout: float = 300.0) -> None:
+def _wait(what: str, check: Callable[[], bool], timeout: float = 420.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

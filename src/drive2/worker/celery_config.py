@@ -61,7 +61,8 @@ def create_celery_app(settings: Settings) -> Celery:
             "reindex-embeddings": {
                 "task": REINDEX_EMBEDDINGS,
                 "schedule": settings.reindex_check_seconds,
-                "options": {"expires": max(settings.reindex_check_seconds / 2, 1.0)},
+                # A busy worker may take seconds to fetch it: not too short-lived either.
+                "options": {"expires": max(settings.reindex_check_seconds / 2, 10.0)},
             },
             "rerun-fallback-ai": {
                 "task": RERUN_FALLBACK_AI,

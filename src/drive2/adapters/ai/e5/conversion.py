@@ -1,5 +1,5 @@
 """The converted model: the bundled 4-bit encoder dequantised once into a torch state dict,
-and the tokenizer saved as tokenizer.json, in a cache directory.
+and the tokenizer saved as a SentencePiece model, in a cache directory.
 
 The directory's name carries the package version, the model file's checksum and this
 converter's format, so an upgrade converts again and never reads a stale artefact. Several
@@ -24,9 +24,9 @@ from drive2.adapters.ai.e5.model_file import ModelFile
 log = logging.getLogger(__name__)
 
 #: Bump when what is written here changes shape, so old caches are not read.
-FORMAT = 2
+FORMAT = 3
 ENCODER_FILE = "encoder.pt"
-TOKENIZER_FILE = "tokenizer.json"
+TOKENIZER_FILE = "tokenizer.model"
 
 
 def bundled_model_path() -> Path:
@@ -55,7 +55,7 @@ def artefact_name(version: str, checksum: str) -> str:
 
 
 def converted_model(cache_dir: Path, model_path: Path | None = None) -> Path:
-    """The directory holding encoder.pt and tokenizer.json for the bundled model, converted
+    """The directory holding encoder.pt and tokenizer.model for the bundled model, converted
     now if no complete one exists. Safe when many processes call it at once."""
     model_path = model_path or bundled_model_path()
     target = cache_dir / artefact_name(bundled_version(), file_checksum(model_path))
