@@ -179,3 +179,33 @@ def test_switching_back_while_building_drops_the_half_built_collection(
 
 def _at(seconds: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def test_the_reindex_command_shows_progress_and_switches(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from drive2.cli import main
+    from drive2.config import reset_settings_cache
+
+    setup = container_for(make_settings, {}, EMBEDDING_MODEL=MINILM)
+    file_ids = processed_files(setup, "cli@example.com", [ENGLISH, THAI, HIKE])
+    assert setup.reindex.ensure().state == SERVING  # MiniLM serves (it has no vectors here)
+    monkeypatch.setenv("DRIVE2_DATA_DIR", str(setup.settings.data_dir))
+    monkeypatch.setenv("JWT_SECRET", setup.settings.jwt_secret or "")
+    reset_settings_cache()
+    try:
+        one = CliRunner().invoke(main, ["reindex", "--user", "cli@example.com"])
+        assert one.exit_code == 0, one.output
+        assert "3 files of cli@example.com re-embedded with multilingual-e5-small" in one.output
+        assert setup.reindex.serving_model()[0] == MINILM  # one user's files switch nothing
+        done = CliRunner().invoke(main, ["reindex"])
+        assert done.exit_code == 0, done.output
+        assert "re-embedding with multilingual-e5-small" in done.output
+        assert "search reads multilingual-e5-small (3 files re-embedded)" in done.output
+    finally:
+        reset_settings_cache()
+    assert setup.reindex.serving_model() == (E5, 384)
+    assert all(setup.vectors.count(E5, 384, file_id=f) >= 1 for f in file_ids)
+    setup.close()
