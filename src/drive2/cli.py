@@ -189,6 +189,47 @@ def sweep() -> None:
     )
 
 
+@main.command()
+@click.option("--user", "email", default=None, help="only this user's files")
+@click.option(
+    "--background", is_flag=True, help="leave it to the workers (Beat starts them) and return"
+)
+def reindex(email: str | None, background: bool) -> None:
+    """Re-embed existing files with the configured EMBEDDING_MODEL, with a progress bar.
+
+    Search keeps answering from the old model's collection until the new one is complete,
+    then switches and drops the old one. Stopping this (Ctrl-C, a kill) loses nothing: the
+    next run, or the workers' background job, resumes where it stopped."""
+    from drive2.bootstrap import build_container
+    from drive2.services.reindex import BUSY, COMPLETE
+
+    container = build_container(get_settings())
+    service = container.reindex
+    if email is not None:
+        found = container.repo.get_user_by_email(email.strip().lower())
+        if found is None:
+            raise click.ClickException(f"no user {email}")
+        total = service.collections.count_files(found.id)
+        with click.progressbar(length=total, label=f"re-embedding {found.email}") as bar:
+            done = service.run_user(found.id, lambda n, _: bar.update(n - bar.pos))
+        click.echo(f"{done} files of {found.email} re-embedded with {service.model}")
+        return
+    state = service.ensure()
+    if background:
+        click.echo(f"{service.model}: {state.state}; the workers go on in the background")
+        return
+    with click.progressbar(
+        length=max(state.files_total, 1), label=f"re-embedding with {service.model}"
+    ) as bar:
+        bar.update(state.files_done)
+        outcome = service.run(progress=lambda n, _: bar.update(n - bar.pos))
+    if outcome == BUSY:
+        raise click.ClickException("another re-embedding job is running (a worker's)")
+    status = service.status()
+    assert outcome == COMPLETE
+    click.echo(f"search reads {status.serving_model} ({status.files_done} files re-embedded)")
+
+
 # --- operating (issue 7): flower, doctor, config-reference -----------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -114,9 +115,32 @@ class Settings(BaseSettings):
     ai_rerun_interval_seconds: float = Field(default=3600.0, alias="AI_RERUN_INTERVAL_SECONDS")
 
     # --- embeddings and search ---------------------------------------------------------------
+    #: multilingual-e5-small reads Thai and English; all-MiniLM-L6-v2 (English only) stays
+    #: selectable. Each model has its own collection: switching re-embeds (`drive2 reindex`).
+    embedding_model: Literal["multilingual-e5-small", "all-MiniLM-L6-v2"] = Field(
+        default="multilingual-e5-small", alias="EMBEDDING_MODEL"
+    )
+    #: e5 only: "torch" runs the bundled weights converted once to a torch encoder, "engine"
+    #: the package's C engine; "auto" is torch, falling back to the engine.
+    embedding_runtime: Literal["auto", "torch", "engine"] = Field(
+        default="auto", alias="EMBEDDING_RUNTIME"
+    )
+    #: e5's torch runtime: bf16 where the CPU has it natively (auto), else fp32.
+    embedding_precision: Literal["auto", "fp32", "bf16"] = Field(
+        default="auto", alias="EMBEDDING_PRECISION"
+    )
+    #: Where the converted e5 model is cached (default: `models/` in the data dir).
+    embedding_cache_dir: Path | None = Field(default=None, alias="EMBEDDING_CACHE_DIR")
+    #: A local all-MiniLM-L6-v2 directory instead of the packaged one.
     embedding_model_path: str | None = Field(default=None, alias="EMBEDDING_MODEL_PATH")
     embedding_batch_size: int = Field(default=32, alias="EMBEDDING_BATCH_SIZE")
     torch_threads: int = Field(default=1, alias="TORCH_THREADS")
+    #: How often Beat starts (or resumes) re-embedding when the configured model's collection
+    #: is not complete; each job runs for at most half the soft time limit, then hands over.
+    reindex_check_seconds: float = Field(default=60.0, gt=0, alias="REINDEX_CHECK_SECONDS")
+    reindex_batch_files: int = Field(default=8, ge=1, alias="REINDEX_BATCH_FILES")
+    #: A re-embedding job silent this long (killed) is taken over by the next one.
+    reindex_lease_seconds: float = Field(default=600.0, gt=0, alias="REINDEX_LEASE_SECONDS")
     chunk_tokens: int = Field(default=256, alias="CHUNK_TOKENS")
     chunk_overlap_tokens: int = Field(default=32, alias="CHUNK_OVERLAP_TOKENS")
     max_chunks_per_file: int = Field(default=2000, alias="MAX_CHUNKS_PER_FILE")
@@ -171,6 +195,10 @@ class Settings(BaseSettings):
         if self.redis_url:
             return self.redis_url
         return f"db+sqlite:///{self.data_path / 'celery-results.sqlite3'}"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return (self.embedding_cache_dir or self.data_path / "models").expanduser().resolve()
 
     @property
     def objects_path(self) -> Path:

@@ -163,6 +163,52 @@ def test_collections_per_model_do_not_mix(index: VectorIndex) -> None:
     assert index.count("model-c", 4) == 1
 
 
+def test_replace_file_touches_one_collection_and_leaves_no_stale_chunk(
+    index: VectorIndex,
+) -> None:
+    """Re-embedding with another model: the file's points in that model's collection become
+    exactly the new ones; the collection search still reads keeps its own."""
+    index.upsert("old", DIM, [point("f", i, vec(1, i)) for i in range(4)])
+    index.replace_file("new", DIM, "f", [point("f", i, vec(1, i)) for i in range(3)])
+    assert index.search("new", DIM, "alice", vec(1, 0), 10)  # warms any cache
+    index.replace_file("new", DIM, "f", [point("f", 0, vec(0, 1), text="shorter now")])
+    assert index.count("new", DIM, file_id="f") == 1
+    assert index.count("old", DIM, file_id="f") == 4
+    [hit] = index.search("new", DIM, "alice", vec(0, 1), 10)
+    assert (hit.file_id, hit.text) == ("f", "shorter now")
+    index.replace_file("new", DIM, "f", [])  # no text any more: no points
+    assert index.count("new", DIM, file_id="f") == 0
+    index.replace_file("never-made", DIM, "f", [])  # nothing to do, no error
+    assert index.count("never-made", DIM) == 0
+
+
+def test_drop_removes_one_collection(index: VectorIndex) -> None:
+    index.upsert("old", DIM, [point("f", 0, vec(1))])
+    index.upsert("new", DIM, [point("f", 0, vec(1))])
+    assert index.search("old", DIM, "alice", vec(1), 10)
+    index.drop("old", DIM)
+    assert index.count("old", DIM) == 0
+    assert index.search("old", DIM, "alice", vec(1), 10) == []
+    assert index.count("new", DIM) == 1
+    index.drop("old", DIM)  # twice is fine
+    # and the same model may be filled again afterwards
+    index.upsert("old", DIM, [point("g", 0, vec(0, 1))])
+    assert [h.file_id for h in index.search("old", DIM, "alice", vec(0, 1), 10)] == ["g"]
+
+
+def test_embedded_sees_a_collection_dropped_by_another_process(tmp_path: Path) -> None:
+    reader = EmbeddedVectorIndex(tmp_path / "vectors")
+    other = EmbeddedVectorIndex(tmp_path / "vectors")
+    reader.upsert("old", DIM, [point("f", 0, vec(1))])
+    assert reader.search("old", DIM, "alice", vec(1), 10)
+    other.drop("old", DIM)
+    other.upsert("old", DIM, [point("g", 0, vec(1))])
+    # the reader's open connection was to the removed file: it reopens the new one
+    assert [h.file_id for h in reader.search("old", DIM, "alice", vec(1), 10)] == ["g"]
+    reader.close()
+    other.close()
+
+
 def test_file_ids_restrict_the_search(index: VectorIndex) -> None:
     index.upsert(MODEL, DIM, [point(f"f{i}", 0, vec(1, i / 10)) for i in range(6)])
     index.upsert(MODEL, DIM, [point("other", 0, vec(1, 0), user="bob")])
@@ -178,10 +224,10 @@ def test_the_seed_helpers(index: VectorIndex) -> None:
         index, "f1", [1.0, 0.0, 0.0, 0.0], {"user_id": "alice", "chunk": 2, "text": "hello"}
     )
     add_vector_sync(index, "f1", [1.0, 0.0, 0.0, 0.0], {"user_id": "alice", "chunk": 2})
-    [hit] = index.search("all-MiniLM-L6-v2", 4, "alice", vec(1, dim=4), 5)
+    [hit] = index.search("multilingual-e5-small", 4, "alice", vec(1, dim=4), 5)
     assert (hit.file_id, hit.chunk) == ("f1", 2)
     delete_by_file_id_sync(index, "f1")
-    assert index.count("all-MiniLM-L6-v2", 4) == 0
+    assert index.count("multilingual-e5-small", 4) == 0
 
 
 # --- the embedded index only: several processes on one data dir ------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from drive2.adapters.db.engine import build_engine
 from drive2.adapters.db.keyword_index import is_unmodelled_table
@@ -29,6 +30,7 @@ TABLES = {
     "quota_alert_state",
     "share_links",
     "audit_events",
+    "embedding_collections",
 }
 
 
@@ -132,3 +134,42 @@ def test_document_date_is_backfilled_from_metadata_then_the_upload_day(database_
         "c" * 36: date(2025, 3, 2),  # no usable date: the upload day (01:30 in Bangkok)
         "d" * 36: date(2025, 3, 1),
     }
+
+
+def test_an_upgraded_install_keeps_searching_its_minilm_vectors(database_url: str) -> None:
+    """0006 records that an install with processed files embedded them with MiniLM: search
+    reads that collection until the new default model's is filled; a new install has none."""
+    upgrade(database_url, "0005")
+    engine = build_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, storage_quota_bytes, "
+                    "created_at) VALUES ('u1', 'a@example.com', 'x', 1000, :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+        upgrade(database_url, "0006")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM embedding_collections")).scalar() == 0
+        downgrade(database_url, "0005")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO files (id, user_id, filename, content_type, size_bytes, "
+                    "checksum_sha256, storage_key, status, progress, attempts, tags_edited, "
+                    "dispatch_count, uploaded_at, updated_at, metadata_json) VALUES ('f1', "
+                    "'u1', 'a.txt', 'text/plain', 1, 'c', 'k', 'completed', 100, 1, false, 0, "
+                    ":now, :now, '{}')"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+        upgrade(database_url, "0006")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT model, dimension, state FROM embedding_collections")
+            ).all()
+        assert [tuple(r) for r in rows] == [("all-MiniLM-L6-v2", 384, "serving")]
+    finally:
+        engine.dispose()

@@ -4,15 +4,17 @@ pipeline (container.runner.run on uploaded files; no worker needed), on the embe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from drive2.adapters.ai.minilm import MiniLmEmbedder
+from drive2.adapters.ai.e5.embedder import E5Embedder
 from drive2.adapters.db.migrate import upgrade
 from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
@@ -50,9 +52,9 @@ THAI = (
 
 
 @lru_cache(maxsize=1)
-def shared_embedder() -> MiniLmEmbedder:
-    """One model per test session: loading it costs ~9 s."""
-    embedder = MiniLmEmbedder()
+def shared_embedder() -> E5Embedder:
+    """One model per test session (the default multilingual-e5-small)."""
+    embedder = E5Embedder(Path(os.environ["EMBEDDING_CACHE_DIR"]), torch_threads=1)
     embedder.embed(["warm up"])
     return embedder
 
@@ -273,6 +275,13 @@ class FlakyIndex:
             raise VectorIndexUnavailable("connection refused")
         self.real.upsert(model, dimension, points)
 
+    def replace_file(
+        self, model: str, dimension: int, file_id: str, points: list[VectorPoint]
+    ) -> None:
+        if self.down:
+            raise VectorIndexUnavailable("connection refused")
+        self.real.replace_file(model, dimension, file_id, points)
+
 
 def test_an_index_outage_while_embedding_is_retried_not_failed(settings: Settings) -> None:
     container = make_container(settings)
@@ -304,7 +313,8 @@ def test_chunks_follow_the_settings_and_the_cap(make_settings: SettingsFactory) 
         assert vector_count(client, short) == 1
         assert vector_count(client, long) == 5
         hit = find(client, headers, "harvest festival", "semantic")[0]
-        assert hit["file_id"] == long and hit["snippet"].startswith("The harvest festival")
+        # any of the (near-identical) chunks may rank first; its text is the snippet
+        assert hit["file_id"] == long and "The harvest festival." in hit["snippet"]
     container.close()
 
 

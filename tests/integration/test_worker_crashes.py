@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from drive2.adapters.ai.minilm import DIMENSION, MODEL_NAME
+from drive2.adapters.ai.e5.embedder import DIMENSION, MODEL_NAME
 from drive2.bootstrap import Container
 from drive2.domain.models import FileRecord, FileStatus
 from tests.support.api import register_and_login, upload, wait_for_status

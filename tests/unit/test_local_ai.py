@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from drive2.adapters.ai import facts, segment
+from drive2.adapters.ai.e5.embedder import E5Embedder
 from drive2.adapters.ai.language import detect_language
 from drive2.adapters.ai.local import LocalAiProvider
-from drive2.adapters.ai.minilm import MiniLmEmbedder
 from drive2.adapters.ai.segment import normalise, split_sentences
 from drive2.bootstrap import Container
 from drive2.domain.models import AiMetadata
@@ -102,9 +102,9 @@ The quarterly sales report shows revenue growth in the northern region."""
 
 
 @functools.cache
-def packaged_embedder() -> MiniLmEmbedder:
-    """One MiniLM for the whole test session (loading costs seconds)."""
-    embedder = MiniLmEmbedder()
+def packaged_embedder() -> E5Embedder:
+    """The default model, once for the whole test session (loading costs seconds)."""
+    embedder = E5Embedder(Path(os.environ["EMBEDDING_CACHE_DIR"]), torch_threads=1)
     embedder.embed(["warm up"])
     return embedder
 
@@ -115,7 +115,7 @@ def provider() -> LocalAiProvider:
 
 
 def _check_common(result: AiMetadata, text: str, original: str) -> None:
-    assert result.provider == "local" and result.model == "all-MiniLM-L6-v2+extractive"
+    assert result.provider == "local" and result.model == "multilingual-e5-small+extractive"
     assert result.suggested_filename is not None
     assert SAFE_NAME.fullmatch(result.suggested_filename), result.suggested_filename
     assert len(result.suggested_filename) <= 100
@@ -373,10 +373,10 @@ def test_container_shares_one_embedder(container: Container) -> None:
 
 def test_one_model_load_serves_many_calls(provider: LocalAiProvider) -> None:
     embedder = packaged_embedder()
-    model = embedder.model
+    model = embedder._model()
     for _ in range(3):
         provider.analyse(MEETING_EN, "a.txt", {})
-    assert embedder.model is model
+    assert embedder._model() is model
 
 
 def test_loads_and_embeds_without_any_network(tmp_path: Path) -> None:
@@ -385,14 +385,15 @@ def test_loads_and_embeds_without_any_network(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """\
         import json, socket, sys
+        from pathlib import Path
         attempts = []
         def audit(event, args):
             if event == "socket.connect" and args[0].family != socket.AF_UNIX:
                 attempts.append(repr(args[1]))
         sys.addaudithook(audit)
         from drive2.adapters.ai.local import LocalAiProvider
-        from drive2.adapters.ai.minilm import MiniLmEmbedder
-        embedder = MiniLmEmbedder()
+        from drive2.adapters.ai.e5.embedder import E5Embedder
+        embedder = E5Embedder(Path(sys.argv[3]))
         vectors = embedder.embed(["an invoice from Acme", "ใบเสร็จรับเงิน"])
         provider = LocalAiProvider(embedder)
         thai = provider.analyse(sys.argv[1], "receipt.jpg", {})  # newmm, tagger, crfcut, TNC
@@ -410,7 +411,8 @@ def test_loads_and_embeds_without_any_network(tmp_path: Path) -> None:
     env["HF_HOME"] = str(tmp_path / "hf-home")  # an empty cache: nothing to fall back on
     env["PYTHAINLP_DATA_DIR"] = str(tmp_path / "pythainlp-data")  # nothing downloaded before
     done = subprocess.run(
-        [sys.executable, "-c", script, RECEIPT_TH, INVOICE],
+        # A fresh model cache: the conversion of the bundled model runs offline too.
+        [sys.executable, "-c", script, RECEIPT_TH, INVOICE, str(tmp_path / "models")],
         env=env,
         capture_output=True,
         text=True,

@@ -22,6 +22,7 @@ from drive2.domain.picture_labels import (
 )
 from drive2.domain.picture_summary import (
     PictureView,
+    embedding_text,
     english_sentence,
     name_words,
     picture_fact_lines,
@@ -299,3 +300,13 @@ def test_an_llm_gets_the_facts_inside_the_data_block() -> None:
     for line in lines:
         assert opening < prompt.user.index(line) < closing
     assert "Describe a photo from these facts" in prompt.system
+
+
+def test_a_pictures_vectors_carry_its_description_and_a_documents_only_its_text() -> None:
+    photo = {"picture": {"kind": "photo", "labels": [{"label": "cat"}]}}
+    described = "Photo of a cat, taken 13 April 2024 in Chiang Mai, Thailand."
+    assert embedding_text("", described, photo) == described
+    assert embedding_text("MEOW", described, photo) == f"{described}\n\nMEOW"
+    # A document's summary is already made of its text: embedding it again adds nothing.
+    assert embedding_text("Invoice 42", "An invoice.", {"pdf": {}}) == "Invoice 42"
+    assert embedding_text("Invoice 42", None, photo) == "Invoice 42"

@@ -20,6 +20,7 @@ from drive2.api.routes import (
     audit,
     auth,
     bulk,
+    embeddings,
     events,
     files,
     health,
@@ -43,6 +44,12 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.queue.check  # noqa: B018 - builds the Celery producer now, not in the first upload
+        try:
+            # Which model's collection serves, recorded before the first upload is embedded
+            # (Beat records it too, and starts re-embedding after a model change).
+            container.reindex.ensure()
+        except Exception as exc:  # a database not ready yet: Beat's next check records it
+            log.warning("could not record the embedding model: %r", exc)
         yield
         container.close()
 
@@ -100,6 +107,7 @@ def create_app(container: Container) -> FastAPI:
     # /files/{file_id} so that "events" is not taken for a file id.
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(embeddings.router, prefix=API_PREFIX)  # before any /search/{...}
     # Trash, share links, bulk actions, zips, the audit log (issue 16): /files/bulk and
     # /files/archive ahead of /files/{file_id}.
     for router in (bulk.router, trash.router, shares.router, audit.router):

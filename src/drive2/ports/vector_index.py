@@ -69,6 +69,17 @@ class VectorIndex(Protocol):
         """Remove every point of a file, in every collection."""
         ...
 
+    def replace_file(
+        self, model: str, dimension: int, file_id: str, points: list[VectorPoint]
+    ) -> None:
+        """The file's points in this collection become exactly `points` (none left over
+        from a longer earlier run); other collections keep theirs."""
+        ...
+
+    def drop(self, model: str, dimension: int) -> None:
+        """Remove a whole collection (a retired model's, after re-embedding)."""
+        ...
+
     def search(
         self,
         model: str,

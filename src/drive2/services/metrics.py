@@ -49,6 +49,7 @@ TASK_FAILURES = "drive2_task_failures_total"
 TASK_DURATION = "drive2_task_duration_seconds"
 FILES_PROCESSED = "drive2_files_processed_total"
 AI_CALLS = "drive2_ai_calls_total"
+FILES_REEMBEDDED = "drive2_files_reembedded_total"
 
 _COUNTER_HELP = {
     TASKS: ("Celery tasks finished, by task and final state", ("task", "state")),
@@ -56,6 +57,7 @@ _COUNTER_HELP = {
     TASK_FAILURES: ("Celery tasks that raised or hit the time limit, by task", ("task",)),
     FILES_PROCESSED: ("Pipeline runs, by how the file ended", ("outcome",)),
     AI_CALLS: ("AI provider calls and skips, by provider and outcome", ("provider", "outcome")),
+    FILES_REEMBEDDED: ("Files re-embedded after a model change, by model", ("model",)),
 }
 
 
@@ -101,6 +103,9 @@ class MetricsRecorder:
     def ai_call(self, provider: str, outcome: str) -> None:
         self._add({(AI_CALLS, _labels(provider=provider, outcome=outcome)): 1})
 
+    def file_reembedded(self, model: str) -> None:
+        self._add({(FILES_REEMBEDDED, _labels(model=model)): 1})
+
 
 @dataclass
 class MetricSources:
@@ -109,6 +114,8 @@ class MetricSources:
     queue_depths: Callable[[], dict[str, int]]
     #: provider -> calls left today, for the providers that have a daily quota.
     quota_remaining: Callable[[], dict[str, int]]
+    #: The embedding collections (model, state, files done, files total): re-embedding.
+    collections: Callable[[], list[tuple[str, str, int, int]]] | None = None
 
 
 class DeploymentCollector:
@@ -129,6 +136,7 @@ class DeploymentCollector:
             ("counters", self._counters),
             ("broker", self._queues),
             ("ai_limiter", self._quota),
+            ("embeddings", self._collections),
         ):
             try:
                 families = list(produce())
@@ -201,6 +209,30 @@ class DeploymentCollector:
         for queue, n in sorted(self.sources.queue_depths().items()):
             depth.add_metric([queue], n)
         yield depth
+
+    def _collections(self) -> Iterator[Metric]:
+        if self.sources.collections is None:
+            return
+        state = GaugeMetricFamily(
+            "drive2_embedding_collection",
+            "1 per embedding collection, labelled with its state (building, serving, retired)",
+            labels=["model", "state"],
+        )
+        done = GaugeMetricFamily(
+            "drive2_reindex_files_done",
+            "Files re-embedded into the collection being filled",
+            labels=["model"],
+        )
+        total = GaugeMetricFamily(
+            "drive2_reindex_files", "Files to re-embed into the collection", labels=["model"]
+        )
+        for model, current, files_done, files_total in self.sources.collections():
+            state.add_metric([model, current], 1)
+            done.add_metric([model], files_done)
+            total.add_metric([model], files_total)
+        yield state
+        yield done
+        yield total
 
     def _quota(self) -> Iterator[Metric]:
         remaining = GaugeMetricFamily(

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from drive2.ports.vector_index import VectorIndex, VectorPoint
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "multilingual-e5-small"  # the default embedder's collection
 
 
 def add_vector_sync(

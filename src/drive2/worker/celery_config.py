@@ -14,6 +14,7 @@ from drive2.worker.task_names import (
     CLEANUP_OLD_TASKS,
     DEFAULT_QUEUE,
     PURGE_TRASH,
+    REINDEX_EMBEDDINGS,
     RERUN_FALLBACK_AI,
 )
 
@@ -56,6 +57,13 @@ def create_celery_app(settings: Settings) -> Celery:
                 "schedule": sweep,
                 # After an outage, one sweep is enough; a backlog of them is not.
                 "options": {"expires": max(sweep / 2, 1.0)},
+            },
+            # Re-embedding after a model change: starts it, and resumes a killed job.
+            "reindex-embeddings": {
+                "task": REINDEX_EMBEDDINGS,
+                "schedule": settings.reindex_check_seconds,
+                # A busy worker may take seconds to fetch it: not too short-lived either.
+                "options": {"expires": max(settings.reindex_check_seconds / 2, 10.0)},
             },
             "rerun-fallback-ai": {
                 "task": RERUN_FALLBACK_AI,

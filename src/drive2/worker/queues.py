@@ -29,6 +29,7 @@ from drive2.worker.task_names import (
     GENERATE_THUMBNAIL,
     NOTIFICATIONS_QUEUE,
     PURGE_TRASH,
+    REINDEX_EMBEDDINGS,
     RERUN_FALLBACK_AI,
 )
 
@@ -44,6 +45,7 @@ ROUTES: dict[str, dict[str, str]] = {
     PURGE_TRASH: {"queue": FAST_QUEUE},
     GENERATE_AI_METADATA: {"queue": SLOW_QUEUE},
     RERUN_FALLBACK_AI: {"queue": SLOW_QUEUE},
+    REINDEX_EMBEDDINGS: {"queue": SLOW_QUEUE},
     # Glob patterns: Celery matches them against the task name.
     "drive2.send_*": {"queue": NOTIFICATIONS_QUEUE},
     "drive2.notify*": {"queue": NOTIFICATIONS_QUEUE},

@@ -10,6 +10,7 @@ GENERATE_PDF_THUMBNAIL = "drive2.generate_pdf_thumbnail"
 BATCH_GENERATE_THUMBNAILS = "drive2.batch_generate_thumbnails"
 RERUN_FALLBACK_AI = "drive2.rerun_fallback_ai"
 PURGE_TRASH = "drive2.purge_trash"
+REINDEX_EMBEDDINGS = "drive2.reindex_embeddings"
 DEFAULT_QUEUE = "drive2"
 
 # --- LINE notifications (queue NOTIFICATIONS_QUEUE) ------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 import drive2.worker.notification_tasks  # noqa: F401 - registers the LINE tasks
 from drive2.domain.errors import TransientProcessingError
 from drive2.services.ai_rerun import rerun_fallback_ai
+from drive2.services.reindex import PAUSED
 from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
 from drive2.worker.celery_app import app
 from drive2.worker.runtime import container
@@ -27,6 +28,7 @@ from drive2.worker.task_names import (
     GENERATE_THUMBNAIL,
     PROCESS_UPLOADED_FILE,
     PURGE_TRASH,
+    REINDEX_EMBEDDINGS,
     REPROCESS_FILE,
     RERUN_FALLBACK_AI,
 )
@@ -111,6 +113,18 @@ def rerun_fallback_ai_task() -> dict[str, object]:
     c = container()
     budget = c.settings.task_soft_time_limit_seconds / 2  # a slow provider must not hit it
     return rerun_fallback_ai(c.repo, c.ai, time_budget_seconds=budget).as_dict()
+
+
+@app.task(bind=True, name=REINDEX_EMBEDDINGS)
+def reindex_embeddings(self: Task) -> str:
+    """Fill the configured model's collection for a while; hand over to a fresh task when
+    time runs out (a duplicate finds the lease taken and returns at once)."""
+    c = container()
+    budget = c.settings.task_soft_time_limit_seconds / 2
+    outcome = c.reindex.run(budget_seconds=budget, owner=f"task-{self.request.id}")
+    if outcome == PAUSED:
+        self.apply_async(countdown=1)
+    return outcome
 
 
 @app.task(name=CLEANUP_OLD_TASKS)

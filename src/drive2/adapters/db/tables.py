@@ -291,3 +291,23 @@ class AuditEventRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmbeddingCollectionRow(Base):
+    """One vector collection per embedding model: which one search reads, and the progress
+    of re-embedding every file into the configured one (`drive2 reindex`, issue 12)."""
+
+    __tablename__ = "embedding_collections"
+
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dimension: Mapped[int] = mapped_column(Integer)
+    #: building (being filled) | serving (search reads it) | retired (to be dropped)
+    state: Mapped[str] = mapped_column(String(16))
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    files_done: Mapped[int] = mapped_column(Integer, default=0)
+    #: the last file id re-embedded, in id order: a killed job resumes after it
+    cursor: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -104,6 +104,17 @@ class _Collection:
         self._users: OrderedDict[str, _UserCache] = OrderedDict()
         self._users_lock = threading.Lock()
         self.dimension = self._init_meta(dimension, model)
+        self._inode = self._stat()
+
+    def _stat(self) -> int | None:
+        try:
+            return os.stat(self.path).st_ino
+        except OSError:
+            return None
+
+    def same_file(self) -> bool:
+        """False once the file was removed or replaced under this process's connections."""
+        return self._stat() == self._inode
 
     # --- connections ------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -207,8 +218,8 @@ class _Collection:
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
         return int(row[0]) if row else 0
 
-    def upsert(self, points: list[VectorPoint]) -> None:
-        rows = []
+    def _rows(self, points: list[VectorPoint]) -> list[tuple[object, ...]]:
+        rows: list[tuple[object, ...]] = []
         for p in points:
             vector = normalised(p.vector)
             if vector.shape != (self.dimension,):
@@ -218,6 +229,10 @@ class _Collection:
                 )
             extra = json.dumps(p.extra, ensure_ascii=False) if p.extra else None
             rows.append((p.file_id, int(p.chunk), p.user_id, p.text, extra, vector.tobytes()))
+        return rows
+
+    def upsert(self, points: list[VectorPoint]) -> None:
+        rows = self._rows(points)
         with self._write() as conn:
             touched = self._owners(conn, sorted({p.file_id for p in points}))
             conn.executemany(UPSERT, rows)
@@ -229,6 +244,16 @@ class _Collection:
             touched = self._owners(conn, [file_id])
             if touched:
                 conn.execute("DELETE FROM points WHERE file_id = ?", (file_id,))
+                self._log(conn, touched)
+
+    def replace_file(self, file_id: str, points: list[VectorPoint]) -> None:
+        rows = self._rows(points)
+        with self._write() as conn:
+            touched = self._owners(conn, [file_id])
+            conn.execute("DELETE FROM points WHERE file_id = ?", (file_id,))
+            conn.executemany(UPSERT, rows)
+            touched.update((p.user_id, p.file_id) for p in points)
+            if touched:
                 self._log(conn, touched)
 
     def count(self, file_id: str | None) -> int:
@@ -337,6 +362,10 @@ class EmbeddedVectorIndex:
     def _collection(self, name: str, dimension: int | None, model: str | None) -> _Collection:
         with self._lock:
             found = self._collections.get(name)
+            if found is not None and not found.same_file():
+                # Dropped (and maybe made again) by another process since this one opened it.
+                found.close()
+                found = self._collections[name] = _Collection(self._path(name), dimension, model)
             if found is None:
                 try:
                     self.directory.mkdir(parents=True, exist_ok=True)
@@ -356,6 +385,22 @@ class EmbeddedVectorIndex:
     def upsert(self, model: str, dimension: int, points: list[VectorPoint]) -> None:
         if points:
             self._collection(collection_name(model, dimension), dimension, model).upsert(points)
+
+    def replace_file(
+        self, model: str, dimension: int, file_id: str, points: list[VectorPoint]
+    ) -> None:
+        name = collection_name(model, dimension)
+        if points or self._existing(model, dimension) is not None:
+            self._collection(name, dimension, model).replace_file(file_id, points)
+
+    def drop(self, model: str, dimension: int) -> None:
+        name = collection_name(model, dimension)
+        with self._lock:
+            found = self._collections.pop(name, None)
+            if found is not None:
+                found.close()
+        for suffix in ("", "-wal", "-shm"):
+            self._path(name).with_name(self._path(name).name + suffix).unlink(missing_ok=True)
 
     def delete_file(self, file_id: str) -> None:
         if not self.directory.exists():

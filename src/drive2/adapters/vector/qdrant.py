@@ -134,6 +134,28 @@ class QdrantVectorIndex:
             batch = structs[start : start + UPSERT_BATCH]
             self._call("upsert", lambda b=batch: self.client.upsert(name, points=b, wait=True))  # type: ignore[misc]
 
+    def replace_file(
+        self, model: str, dimension: int, file_id: str, points: list[VectorPoint]
+    ) -> None:
+        name = collection_name(model, dimension)
+        with self._lock:
+            self._known.discard(name)  # another process may have dropped it since
+        if self._exists(name):
+            selector = models.FilterSelector(
+                filter=models.Filter(must=[_match("file_id", file_id)])
+            )
+            self._call(
+                "delete", lambda: self.client.delete(name, points_selector=selector, wait=True)
+            )
+        self.upsert(model, dimension, points)
+
+    def drop(self, model: str, dimension: int) -> None:
+        name = collection_name(model, dimension)
+        with self._lock:
+            self._known.discard(name)
+            if self._call("collection_exists", lambda: self.client.collection_exists(name)):
+                self._call("delete_collection", lambda: self.client.delete_collection(name))
+
     def _collections(self) -> list[str]:
         found = self._call("get_collections", self.client.get_collections)
         return [c.name for c in found.collections if c.name.startswith(COLLECTION_PREFIX)]

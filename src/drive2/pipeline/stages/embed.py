@@ -1,8 +1,9 @@
 """Stage: the text cut into chunks, embedded, and stored in the vector index.
 
 Chunks are windows of the model's own tokens (CHUNK_TOKENS, overlapping by
-CHUNK_OVERLAP_TOKENS, at most MAX_CHUNKS_PER_FILE), embedded in batches. The file's old points
-go first and the new ones follow, so a re-run (retry or reprocess) leaves exactly one set.
+CHUNK_OVERLAP_TOKENS, at most MAX_CHUNKS_PER_FILE), embedded in batches. The file's points in
+the model's collection are replaced as a whole, so a re-run (retry or reprocess) leaves exactly
+one set there.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import re
 
 from drive2.domain.errors import TransientProcessingError
-from drive2.domain.picture_summary import picture_view
+from drive2.domain.picture_summary import embedding_text
 from drive2.pipeline.context import ProcessingContext
 from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex, VectorIndexUnavailable, VectorPoint
@@ -24,12 +25,7 @@ EMBED_BATCH_CHUNKS = 64
 
 
 def _embedded_text(ctx: ProcessingContext) -> str:
-    """The text, and first, for a picture, its description (what is in it, where, when): a
-    photo has no text, yet "a kitten in Chiang Mai" should find it by meaning."""
-    summary = ctx.ai.summary if ctx.ai else None
-    if summary and picture_view(ctx.metadata) is not None:
-        return f"{summary}\n\n{ctx.text}" if ctx.text.strip() else summary
-    return ctx.text
+    return embedding_text(ctx.text, ctx.ai.summary if ctx.ai else None, ctx.metadata)
 
 
 class EmbedStage:
@@ -45,29 +41,50 @@ class EmbedStage:
 
     def run(self, ctx: ProcessingContext) -> None:
         settings = ctx.settings
+        model, dimension = self.embedder.model_name, self.embedder.dimension
         try:
-            chunks = self.embedder.split_tokens(
-                _embedded_text(ctx), settings.chunk_tokens, settings.chunk_overlap_tokens
+            points = chunk_points(
+                self.embedder,
+                ctx.file.id,
+                ctx.file.user_id,
+                _embedded_text(ctx),
+                settings.chunk_tokens,
+                settings.chunk_overlap_tokens,
+                settings.max_chunks_per_file,
             )
-            chunks = [c for c in chunks if _WORD.search(c)][: settings.max_chunks_per_file]
-            points: list[VectorPoint] = []
-            for start in range(0, len(chunks), EMBED_BATCH_CHUNKS):
-                batch = chunks[start : start + EMBED_BATCH_CHUNKS]
-                vectors = self.embedder.embed(batch)
-                points.extend(
-                    VectorPoint(
-                        file_id=ctx.file.id,
-                        user_id=ctx.file.user_id,
-                        chunk=start + offset,
-                        text=text,
-                        vector=vectors[offset],
-                    )
-                    for offset, text in enumerate(batch)
-                )
-            model, dimension = self.embedder.model_name, self.embedder.dimension
-            self.vectors.delete_file(ctx.file.id)
-            self.vectors.upsert(model, dimension, points)
+            # This model's collection only: while another model's collection still serves
+            # search (re-embedding after a model change), the file stays findable there.
+            self.vectors.replace_file(model, dimension, ctx.file.id, points)
         except (OSError, MemoryError, VectorIndexUnavailable) as exc:
             # The model files, the disk or the index server: that passes; the task retries.
             raise TransientProcessingError(f"embedding: {type(exc).__name__}: {exc}") from exc
         log.info("file %s: %d chunks embedded with %s", ctx.file.id, len(points), model)
+
+
+def chunk_points(
+    embedder: Embedder,
+    file_id: str,
+    user_id: str,
+    text: str,
+    chunk_tokens: int,
+    overlap_tokens: int,
+    max_chunks: int,
+) -> list[VectorPoint]:
+    """The text cut into windows of the model's tokens and embedded, as points."""
+    chunks = embedder.split_tokens(text, chunk_tokens, overlap_tokens)
+    chunks = [c for c in chunks if _WORD.search(c)][:max_chunks]
+    points: list[VectorPoint] = []
+    for start in range(0, len(chunks), EMBED_BATCH_CHUNKS):
+        batch = chunks[start : start + EMBED_BATCH_CHUNKS]
+        vectors = embedder.embed(batch)
+        points.extend(
+            VectorPoint(
+                file_id=file_id,
+                user_id=user_id,
+                chunk=start + offset,
+                text=chunk,
+                vector=vectors[offset],
+            )
+            for offset, chunk in enumerate(batch)
+        )
+    return points
