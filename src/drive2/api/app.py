@@ -16,7 +16,7 @@ from drive2 import __version__
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
-from drive2.api.routes import auth, events, files, health, line, search, session, users
+from drive2.api.routes import ask, auth, events, files, health, line, search, session, users
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
 from drive2.web.routes import install_web_app
@@ -90,6 +90,7 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
+    app.include_router(ask.router, prefix=API_PREFIX)  # questions over the user's files
     install_web_app(app)
     document_errors(app, API_PREFIX)
     return app

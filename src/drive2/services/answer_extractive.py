@@ -1,0 +1,175 @@
+"""The offline answer: the sentence of the user's files that answers the question.
+
+Two levels, both cheap enough for two shared cores:
+
+1. Passages (the chunks retrieval found) are scored by meaning (the cosine of the question's
+   and the chunk's embeddings, put on a 0..1 scale calibrated per model), by words (the
+   share of the question's content words the passage holds, each word weighted by how rare
+   it is among the candidates, so "budget" in every passage counts less than "Chiang Mai"
+   in one) and by the keyword index's own ranking of the file.
+2. The best passages are cut into sentences; each is scored by its words the same way, the
+   most promising few also by meaning (a handful of short embeddings, not one per
+   sentence), plus its passage's score. The best sentence is the answer, shortened to the
+   part around the question's words when it is long.
+
+"Found" needs the chosen passage to be relevant on its own terms, by words or by meaning;
+see FOUND_MIN and the calibration, measured by bench/ask.py on held-out questions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from drive2.domain import answer_text as at
+from drive2.ports.embedder import Embedder
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage retrieval found for the question."""
+
+    file_id: str
+    filename: str
+    text: str
+    cosine: float | None  # None: found by words only (its file has no vectors)
+    keyword_rank: int | None  # 0 for the keyword index's best file
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    candidate: Candidate
+    score: float
+    coverage: float  # weighted share of the question's words it holds, 0..1
+    meaning: float  # calibrated cosine, 0..1
+
+    @property
+    def relevance(self) -> float:
+        return max(self.coverage, self.meaning)
+
+
+@dataclass(frozen=True)
+class Pick:
+    passage: ScoredPassage
+    sentence: str  # the answer, shortened
+    score: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Cosines of one embedding model mapped to 0..1: `low` is what unrelated text scores,
+    `high` what a passage answering the question scores."""
+
+    low: float
+    high: float
+
+    def scale(self, cosine: float | None) -> float:
+        if cosine is None:
+            return 0.0
+        return min(1.0, max(0.0, (cosine - self.low) / (self.high - self.low)))
+
+
+#: Measured with bench/ask.py on the tuning sets (see the README); e5 models crowd their
+#: cosines high, MiniLM spreads them.
+CALIBRATIONS = {
+    "minilm": Calibration(0.15, 0.65),
+    "e5": Calibration(0.78, 0.90),
+}
+DEFAULT_CALIBRATION = Calibration(0.2, 0.8)
+
+PASSAGE_WEIGHTS = (1.0, 1.0, 0.3)  # meaning, words, keyword rank
+SENTENCE_WEIGHTS = (1.0, 0.6, 0.6)  # words, meaning, passage
+PASSAGES_FOR_SENTENCES = 3
+SENTENCES_EMBEDDED = 6
+#: A passage this relevant (by words or by meaning) answers; below it, "not found".
+FOUND_MIN = 0.5
+
+
+def calibration_for(model_name: str) -> Calibration:
+    name = model_name.lower()
+    for key, value in CALIBRATIONS.items():
+        if key in name:
+            return value
+    return DEFAULT_CALIBRATION
+
+
+class WordWeights:
+    """How much each question word counts: rarer among the candidate passages, more."""
+
+    def __init__(self, terms: list[str], texts: list[str]) -> None:
+        self.terms = terms
+        bags = [_Bag(t) for t in texts]
+        n = len(bags)
+        self.weights = {
+            t: math.log(1.0 + (n + 1) / (sum(1 for b in bags if b.has(t)) + 0.5)) for t in terms
+        }
+        self.total = sum(self.weights.values()) or 1.0
+
+    def coverage(self, text: str) -> float:
+        bag = _Bag(text)
+        return sum(w for t, w in self.weights.items() if bag.has(t)) / self.total
+
+
+class _Bag:
+    """A text's words for membership tests: Thai words by substring (segmenters disagree
+    on compounds), others as whole words."""
+
+    def __init__(self, text: str) -> None:
+        self.low = at.normalise(text)
+        self.words = set(at.words(text))
+
+    def has(self, term: str) -> bool:
+        return term in self.low if at.is_thai(term) else term in self.words
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.calibration = calibration_for(embedder.model_name)
+
+    def rank(
+        self, terms: list[str], candidates: list[Candidate]
+    ) -> tuple[WordWeights, list[ScoredPassage]]:
+        weights = WordWeights(terms, [c.text for c in candidates])
+        w_mean, w_words, w_rank = PASSAGE_WEIGHTS
+        scored = []
+        for c in candidates:
+            meaning = self.calibration.scale(c.cosine)
+            coverage = weights.coverage(c.filename + " " + c.text)
+            rank = 1.0 / (1 + c.keyword_rank) if c.keyword_rank is not None else 0.0
+            score = (w_mean * meaning + w_words * coverage + w_rank * rank) / sum(PASSAGE_WEIGHTS)
+            scored.append(ScoredPassage(c, score, coverage, meaning))
+        scored.sort(key=lambda p: -p.score)
+        return weights, scored
+
+    def pick(
+        self,
+        terms: list[str],
+        question_vector: npt.NDArray[np.float32],
+        weights: WordWeights,
+        ranked: list[ScoredPassage],
+    ) -> Pick | None:
+        options: list[tuple[float, ScoredPassage, str]] = []
+        for passage in ranked[:PASSAGES_FOR_SENTENCES]:
+            for s in at.sentences(passage.candidate.text):
+                options.append((weights.coverage(s.text), passage, s.text))
+        if not options:
+            return None
+        w_words, w_mean, w_passage = SENTENCE_WEIGHTS
+        # Only the likeliest few are embedded: one short embedding costs ~10-25 ms here.
+        options.sort(key=lambda o: -(o[0] + 0.5 * o[1].score))
+        head = options[:SENTENCES_EMBEDDED]
+        vectors = self.embedder.embed([text for _, _, text in head])
+        cosines = vectors @ np.asarray(question_vector, dtype=np.float32)
+        best: Pick | None = None
+        for (coverage, passage, text), cosine in zip(head, cosines, strict=True):
+            meaning = self.calibration.scale(float(cosine))
+            score = (w_words * coverage + w_mean * meaning + w_passage * passage.score) / sum(
+                SENTENCE_WEIGHTS
+            )
+            if best is None or score > best.score:
+                best = Pick(passage, at.shorten(text, terms), score)
+        return best
