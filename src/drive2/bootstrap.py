@@ -336,6 +336,7 @@ class Container:
     @cached_property
     def line_bot(self) -> LineBotService:
         from drive2.services.line_bot import LineBotService
+        from drive2.services.line_questions import LineQuestions
 
         return LineBotService(
             self.repo,
@@ -344,6 +345,7 @@ class Container:
             self.uploads,
             self.files,
             self.settings,
+            questions=LineQuestions(self.ask, self.notification_store, self.notification_queue),
         )
 
     def close(self) -> None:

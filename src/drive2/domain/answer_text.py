@@ -26,6 +26,20 @@ _LATIN_END = re.compile(r"(?<=[.!?。！？])[\"')\]]*\s+|\s*\n\s*")
 _THAI_SPACE = re.compile(r"(?<=[\u0e00-\u0e7f)\]])\s+(?=[\u0e00-\u0e7f0-9(\[])")
 MIN_SENTENCE_CHARS = 40
 MAX_SENTENCE_CHARS = 320
+#: Questions whose answer is a number, an amount, a date or a time.
+_NUMERIC_QUESTION = re.compile(
+    r"\b(how (much|many|long|old|far|big|large|tall|high|often)|when|what (year|time|date|"
+    r"percentage|age)|which (year|date|day|month|century)|in what year)\b|เท่าไ[รห]|กี่|"
+    r"เมื่อไ[รห]|ปีใด|ปีไหน|วันไหน|วันใด|วันที่เท่า|เวลาใด|ช่วงใด|พ\.ศ\.|ค\.ศ\.|ศตวรรษ",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"[0-9\u0e50-\u0e59]|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"hundred|thousand|million|billion|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december)\b|มกรา|กุมภา|มีนา|เมษา|พฤษภา|มิถุนา|กรกฎา|สิงหา|"
+    r"กันยา|ตุลา|พฤศจิกา|ธันวา|หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ร้อย|พัน|หมื่น|แสน|ล้าน",
+    re.IGNORECASE,
+)
 
 ENGLISH_STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before
@@ -114,6 +128,15 @@ def language(text: str) -> str:
         return "en"
     thai = sum(1 for ch in letters if "\u0e00" <= ch <= "\u0e7f")
     return "th" if thai * 3 >= len(letters) else "en"
+
+
+def asks_for_number(question: str) -> bool:
+    """The question wants a number, an amount, a date or a time."""
+    return bool(_NUMERIC_QUESTION.search(normalise(question)))
+
+
+def has_number(text: str) -> bool:
+    return bool(_NUMBER.search(text))
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,11 @@ PASSAGE_WEIGHTS = (1.0, 1.0, 0.3)  # meaning, words, keyword rank
 SENTENCE_WEIGHTS = (1.0, 0.6, 0.6)  # words, meaning, passage
 PASSAGES_FOR_SENTENCES = 3
 SENTENCES_EMBEDDED = 6
+#: Added to a sentence's word score when the question asks for a number or a date and the
+#: sentence has one.
+NUMBER_BONUS = 0.3
+EXTEND_BELOW_CHARS = 80
+ANSWER_MAX_CHARS = 320
 #: A passage this relevant (by words or by meaning) answers; below it, "not found".
 FOUND_MIN = 0.5
 
@@ -147,29 +152,40 @@ class ExtractiveAnswerer:
 
     def pick(
         self,
+        question: str,
         terms: list[str],
         question_vector: npt.NDArray[np.float32],
         weights: WordWeights,
         ranked: list[ScoredPassage],
     ) -> Pick | None:
-        options: list[tuple[float, ScoredPassage, str]] = []
+        numeric = at.asks_for_number(question)
+        options: list[tuple[float, ScoredPassage, list[at.Sentence], int]] = []
         for passage in ranked[:PASSAGES_FOR_SENTENCES]:
-            for s in at.sentences(passage.candidate.text):
-                options.append((weights.coverage(s.text), passage, s.text))
+            found = at.sentences(passage.candidate.text)
+            for i, s in enumerate(found):
+                bonus = NUMBER_BONUS if numeric and at.has_number(s.text) else 0.0
+                options.append((weights.coverage(s.text) + bonus, passage, found, i))
         if not options:
             return None
         w_words, w_mean, w_passage = SENTENCE_WEIGHTS
         # Only the likeliest few are embedded: one short embedding costs ~10-25 ms here.
         options.sort(key=lambda o: -(o[0] + 0.5 * o[1].score))
         head = options[:SENTENCES_EMBEDDED]
-        vectors = self.embedder.embed([text for _, _, text in head])
+        vectors = self.embedder.embed([found[i].text for _, _, found, i in head])
         cosines = vectors @ np.asarray(question_vector, dtype=np.float32)
-        best: Pick | None = None
-        for (coverage, passage, text), cosine in zip(head, cosines, strict=True):
+        best: tuple[float, ScoredPassage, list[at.Sentence], int] | None = None
+        for (words_score, passage, found, i), cosine in zip(head, cosines, strict=True):
             meaning = self.calibration.scale(float(cosine))
-            score = (w_words * coverage + w_mean * meaning + w_passage * passage.score) / sum(
+            score = (w_words * words_score + w_mean * meaning + w_passage * passage.score) / sum(
                 SENTENCE_WEIGHTS
             )
-            if best is None or score > best.score:
-                best = Pick(passage, at.shorten(text, terms), score)
-        return best
+            if best is None or score > best[0]:
+                best = (score, passage, found, i)
+        assert best is not None
+        score, passage, found, i = best
+        text = found[i].text
+        # A short sentence rarely answers on its own ("It was founded in 1902." needs its
+        # subject): the next one of the same passage comes along.
+        if len(text) < EXTEND_BELOW_CHARS and i + 1 < len(found):
+            text = f"{text} {found[i + 1].text}"
+        return Pick(passage, at.shorten(text, terms, ANSWER_MAX_CHARS), min(score, 1.0))

@@ -110,7 +110,7 @@ class AskService:
                 return written
         if best.relevance < FOUND_MIN:
             return not_found(language)
-        pick = self.extractive.pick(terms, vector, weights, ranked)
+        pick = self.extractive.pick(question, terms, vector, weights, ranked)
         if pick is None or pick.passage.relevance < FOUND_MIN:
             return not_found(language)
         c = pick.passage.candidate

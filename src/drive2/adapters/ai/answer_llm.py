@@ -4,8 +4,9 @@ The providers send the answer prompt (answer_prompt.py) over the same wire forma
 analysis (gemini.py, ollama.py) and translate errors the same way. LlmAnswerChain asks them
 in the order of the AI chain's links, through ProviderChain.attempt: the same per-minute
 buckets, daily quotas and breakers (a question and a file's analysis spend one Gemini quota),
-skipped rather than waited for; None when none could answer, and the service answers
-offline.
+skipped rather than waited for. An answer that claims to be found but cites nothing the
+passages hold counts as unusable, like malformed JSON: the next provider is asked. None when
+none could answer, and the service answers offline.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from drive2.adapters.ai.gemini import _TIMEOUTS, _TRANSPORT, _text, _translate
 from drive2.adapters.ai.ollama import _error, context_tokens
 from drive2.adapters.ai.prompt import InvalidAnswerError, LlmUnavailableError
 from drive2.domain.answers import DraftAnswer, Passage
+from drive2.domain.grounding import checked_citations
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,15 @@ class OllamaAnswerProvider:
         self._http.close()
 
 
+def _grounded(provider: AnswerProvider, question: str, passages: list[Passage]) -> DraftAnswer:
+    """The provider's answer, refused (so the next provider is asked) when it claims an
+    answer but cites nothing the passages hold."""
+    draft = provider.write(question, passages)
+    if draft.found and not checked_citations(draft.citations, passages, len(passages)):
+        raise InvalidAnswerError("the answer cites nothing the passages hold")
+    return draft
+
+
 class LlmAnswerChain:
     """The AnswerWriter port over the AI chain's links."""
 
@@ -147,7 +158,9 @@ class LlmAnswerChain:
             provider = self.providers.get(link.name)
             if provider is None:
                 continue
-            result, reason = self.chain.attempt(link, partial(provider.write, question, passages))
+            result, reason = self.chain.attempt(
+                link, partial(_grounded, provider, question, passages)
+            )
             if result is not None:
                 return result
             log.warning("%s did not answer the question (%s)", link.name, reason)
