@@ -76,8 +76,14 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _held(article: str) -> bool:
-    return int(hashlib.sha256(article.encode()).hexdigest(), 16) % 10 == 0
+def _hash(article: str) -> int:
+    return int(hashlib.sha256(article.encode()).hexdigest(), 16)
+
+
+def _held_articles(articles: set[str]) -> set[str]:
+    """One article in ten (by a hash of its id), and at least one."""
+    held = {a for a in articles if _hash(a) % 10 == 0}
+    return held or {min(articles, key=_hash)}
 
 
 def _slug(text: str) -> str:
@@ -86,23 +92,24 @@ def _slug(text: str) -> str:
 
 def load_iapp(folder: Path, split: str) -> QaSet:
     passages: dict[str, tuple[str, str]] = {}
-    questions, held = [], set()
+    questions, article_of = [], {}
     for line in (folder / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         key = _key(row["context"])
         if key not in passages:
             passages[key] = (f"{_slug(row['title'])}-{key[:6]}.txt", row["context"])
-        if _held(row["article_id"]):
-            held.add(key)
+        article_of[key] = row["article_id"]
         answers = [a for a in row["answers"]["text"] if a.strip()]
         if answers:
             questions.append(Question(row["question"], answers, key))
+    held_articles = _held_articles(set(article_of.values()))
+    held = {k for k, a in article_of.items() if a in held_articles}
     return QaSet(f"iapp-{split}", passages, questions, held, f"iapp-{split}")
 
 
 def load_squad(path: Path, name: str, skip: set[str] | None = None) -> QaSet:
     passages: dict[str, tuple[str, str]] = {}
-    questions, held = [], set()
+    questions, article_of = [], {}
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for i, para in enumerate(article["paragraphs"]):
             context = para["context"]
@@ -110,12 +117,13 @@ def load_squad(path: Path, name: str, skip: set[str] | None = None) -> QaSet:
                 continue
             key = _key(context)
             passages[key] = (f"{_slug(article['title'])}-{i}-{key[:6]}.txt", context)
-            if _held(article["title"]):
-                held.add(key)
+            article_of[key] = article["title"]
             for qa in para["qas"]:
                 answers = [a["text"] for a in qa["answers"] if a["text"].strip()]
                 if answers:
                     questions.append(Question(qa["question"], answers, key))
+    held_articles = _held_articles(set(article_of.values()))
+    held = {k for k, a in article_of.items() if a in held_articles}
     return QaSet(name, passages, questions, held, name)
 
 

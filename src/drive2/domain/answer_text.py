@@ -30,7 +30,8 @@ MAX_SENTENCE_CHARS = 320
 _NUMERIC_QUESTION = re.compile(
     r"\b(how (much|many|long|old|far|big|large|tall|high|often)|when|what (year|time|date|"
     r"percentage|age)|which (year|date|day|month|century)|in what year)\b|เท่าไ[รห]|กี่|"
-    r"เมื่อไ[รห]|ปีใด|ปีไหน|วันไหน|วันใด|วันที่เท่า|เวลาใด|ช่วงใด|พ\.ศ\.|ค\.ศ\.|ศตวรรษ",
+    r"เมื่อไ[รห]|เมื่อใด|(ปี|เวลา|วัน|วันที่|เดือน|ช่วง|สมัย|ยุค|ศตวรรษ|พ\.ศ\.|ค\.ศ\.)\s*"
+    r"(อะไร|ใด|ไหน|เท่า)",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(

@@ -65,6 +65,9 @@ class Calibration:
 
     low: float
     high: float
+    #: False for a model that cannot read Thai (MiniLM maps Thai script to unknown tokens,
+    #: so any two Thai texts look alike): its cosines say nothing about a Thai question.
+    reads_thai: bool = True
 
     def scale(self, cosine: float | None) -> float:
         if cosine is None:
@@ -75,7 +78,7 @@ class Calibration:
 #: Measured with bench/ask.py on the tuning sets (see the README); e5 models crowd their
 #: cosines high, MiniLM spreads them.
 CALIBRATIONS = {
-    "minilm": Calibration(0.15, 0.65),
+    "minilm": Calibration(0.15, 0.65, reads_thai=False),
     "e5": Calibration(0.78, 0.90),
 }
 DEFAULT_CALIBRATION = Calibration(0.2, 0.8)
@@ -90,7 +93,7 @@ NUMBER_BONUS = 0.3
 EXTEND_BELOW_CHARS = 80
 ANSWER_MAX_CHARS = 320
 #: A passage this relevant (by words or by meaning) answers; below it, "not found".
-FOUND_MIN = 0.5
+FOUND_MIN = 0.55
 
 
 def calibration_for(model_name: str) -> Calibration:
@@ -135,33 +138,40 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.calibration = calibration_for(embedder.model_name)
 
+    def meaning(self, question: str, cosine: float | None) -> float:
+        if not self.calibration.reads_thai and at.language(question) == "th":
+            return 0.0
+        return self.calibration.scale(cosine)
+
     def rank(
-        self, terms: list[str], candidates: list[Candidate]
-    ) -> tuple[WordWeights, list[ScoredPassage]]:
+        self, question: str, terms: list[str], candidates: list[Candidate]
+    ) -> list[ScoredPassage]:
         weights = WordWeights(terms, [c.text for c in candidates])
         w_mean, w_words, w_rank = PASSAGE_WEIGHTS
         scored = []
         for c in candidates:
-            meaning = self.calibration.scale(c.cosine)
+            meaning = self.meaning(question, c.cosine)
             coverage = weights.coverage(c.filename + " " + c.text)
             rank = 1.0 / (1 + c.keyword_rank) if c.keyword_rank is not None else 0.0
             score = (w_mean * meaning + w_words * coverage + w_rank * rank) / sum(PASSAGE_WEIGHTS)
             scored.append(ScoredPassage(c, score, coverage, meaning))
         scored.sort(key=lambda p: -p.score)
-        return weights, scored
+        return scored
 
     def pick(
         self,
         question: str,
         terms: list[str],
         question_vector: npt.NDArray[np.float32],
-        weights: WordWeights,
         ranked: list[ScoredPassage],
     ) -> Pick | None:
         numeric = at.asks_for_number(question)
+        split = [(p, at.sentences(p.candidate.text)) for p in ranked[:PASSAGES_FOR_SENTENCES]]
+        # Weighted among these sentences: the words every sentence shares (the subject of
+        # the article) count less than the word that tells the right sentence apart.
+        weights = WordWeights(terms, [s.text for _, found in split for s in found])
         options: list[tuple[float, ScoredPassage, list[at.Sentence], int]] = []
-        for passage in ranked[:PASSAGES_FOR_SENTENCES]:
-            found = at.sentences(passage.candidate.text)
+        for passage, found in split:
             for i, s in enumerate(found):
                 bonus = NUMBER_BONUS if numeric and at.has_number(s.text) else 0.0
                 options.append((weights.coverage(s.text) + bonus, passage, found, i))
@@ -175,7 +185,7 @@ class ExtractiveAnswerer:
         cosines = vectors @ np.asarray(question_vector, dtype=np.float32)
         best: tuple[float, ScoredPassage, list[at.Sentence], int] | None = None
         for (words_score, passage, found, i), cosine in zip(head, cosines, strict=True):
-            meaning = self.calibration.scale(float(cosine))
+            meaning = self.meaning(question, float(cosine))
             score = (w_words * words_score + w_mean * meaning + w_passage * passage.score) / sum(
                 SENTENCE_WEIGHTS
             )

@@ -102,7 +102,7 @@ class AskService:
         candidates = self._retrieve(user, question, vector)
         if not candidates:
             return not_found(language)
-        weights, ranked = self.extractive.rank(terms, candidates)
+        ranked = self.extractive.rank(question, terms, candidates)
         best = ranked[0]
         if self._llm_wanted() and best.relevance >= LLM_RELEVANCE_MIN:
             written = self._written(question, ranked, limit, language)
@@ -110,7 +110,7 @@ class AskService:
                 return written
         if best.relevance < FOUND_MIN:
             return not_found(language)
-        pick = self.extractive.pick(question, terms, vector, weights, ranked)
+        pick = self.extractive.pick(question, terms, vector, ranked)
         if pick is None or pick.passage.relevance < FOUND_MIN:
             return not_found(language)
         c = pick.passage.candidate
