@@ -21,9 +21,10 @@ _THAI_LETTER = re.compile(r"[\u0e01-\u0e2e\u0e50-\u0e59]")
 _WORD = re.compile(r"[^\W_]+")
 #: A sentence ends at . ! ? (and their full-width forms) before a space, or at a line break.
 _LATIN_END = re.compile(r"(?<=[.!?。！？])[\"')\]]*\s+|\s*\n\s*")
-#: Where Thai text may end a clause: a space between two Thai characters (or a Thai
-#: character and a digit or an opening bracket).
-_THAI_SPACE = re.compile(r"(?<=[\u0e00-\u0e7f)\]])\s+(?=[\u0e00-\u0e7f0-9(\[])")
+#: Where Thai text may end a clause: a space between two Thai characters (or a closing
+#: and an opening bracket); never before a number, which belongs to the words before it
+#: ("ยอดเงินที่ต้องชำระ 1,250 บาท").
+_THAI_SPACE = re.compile(r"(?<=[\u0e00-\u0e7f)\]])\s+(?=[\u0e00-\u0e7f(\[])")
 MIN_SENTENCE_CHARS = 40
 MAX_SENTENCE_CHARS = 320
 #: Questions whose answer is a number, an amount, a date or a time.
