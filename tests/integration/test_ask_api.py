@@ -137,13 +137,16 @@ def test_an_answer_quotes_the_file_that_holds_it(
     assert len(body["answer"]) < 400  # an answer, not a page
     first = body["citations"][0]
     assert first["file_id"] == files[source]
-    assert first["filename"] == {
-        "lease": "lease.txt",
-        "car": "car-service.txt",
-        "bread": "bread.md",
-        "electricity": "ค่าไฟ.txt",
-        "school": "school.txt",
-    }[source]
+    assert (
+        first["filename"]
+        == {
+            "lease": "lease.txt",
+            "car": "car-service.txt",
+            "bread": "bread.md",
+            "electricity": "ค่าไฟ.txt",
+            "school": "school.txt",
+        }[source]
+    )
     assert _squash(expected) in _squash(first["quote"])
     assert 0 < first["score"] <= 1
 

@@ -114,10 +114,13 @@ def is_thai(word: str) -> bool:
     return bool(_THAI_RUN.search(word))
 
 
+_FOLDED_STOPWORDS = frozenset(_fold_plural(w) for w in ENGLISH_STOPWORDS)  # "does" -> "doe"
+
+
 def content_words(text: str) -> list[str]:
     """The words that carry meaning, each once, in order: stop words and question words out
     (unless nothing else is left), one-letter Latin words out, numbers kept."""
-    stop = ENGLISH_STOPWORDS | _thai_stopwords()
+    stop = ENGLISH_STOPWORDS | _FOLDED_STOPWORDS | _thai_stopwords()
     every = list(dict.fromkeys(words(text)))
     kept = [w for w in every if w not in stop and (len(w) > 1 or w.isdigit())]
     return kept or every

@@ -2,6 +2,7 @@
 import { api, fileUrl } from "./api.js";
 import { announce, clear, formatBytes, formatDate, h, kindOf } from "./dom.js";
 import { onFileChange } from "./events.js";
+import { passageSection } from "./passage.js";
 import { progressBar, statusBadge } from "./status.js";
 
 // Types a browser shows inline from the original bytes; others get the thumbnail.
@@ -299,6 +300,7 @@ export function fileView(fileId, ctx) {
             file.processed_at ? ` · processed ${formatDate(file.processed_at)}` : "",
           ),
           actions(),
+          ctx.quote ? passageSection(fileId, ctx.quote) : null,
           section(
             "Summary",
             file.ai && file.ai.summary
