@@ -90,6 +90,10 @@ SENTENCES_EMBEDDED = 6
 #: Added to a sentence's word score when the question asks for a number or a date and the
 #: sentence has one.
 NUMBER_BONUS = 0.3
+#: The words alone choose the sentence when the best holds this share of the question's
+#: weighted words and leads the next by this much.
+WORDS_SURE = 0.7
+WORDS_MARGIN = 0.15
 EXTEND_BELOW_CHARS = 80
 ANSWER_MAX_CHARS = 320
 #: A passage this relevant (by words or by meaning) answers; below it, "not found".
@@ -143,6 +147,16 @@ class ExtractiveAnswerer:
             return 0.0
         return self.calibration.scale(cosine)
 
+    def _needs_meaning(self, question: str, word_scores: list[float]) -> bool:
+        """Embedding sentences is the slow part of an answer: skip it when the model cannot
+        read the question, or when the words alone already point at one sentence."""
+        if not self.calibration.reads_thai and at.language(question) == "th":
+            return False
+        if not word_scores:
+            return False
+        ahead = word_scores[0] - (word_scores[1] if len(word_scores) > 1 else 0.0)
+        return word_scores[0] < WORDS_SURE or ahead < WORDS_MARGIN
+
     def rank(
         self, question: str, terms: list[str], candidates: list[Candidate]
     ) -> list[ScoredPassage]:
@@ -178,14 +192,16 @@ class ExtractiveAnswerer:
         if not options:
             return None
         w_words, w_mean, w_passage = SENTENCE_WEIGHTS
-        # Only the likeliest few are embedded: one short embedding costs ~10-25 ms here.
         options.sort(key=lambda o: -(o[0] + 0.5 * o[1].score))
         head = options[:SENTENCES_EMBEDDED]
-        vectors = self.embedder.embed([found[i].text for _, _, found, i in head])
-        cosines = vectors @ np.asarray(question_vector, dtype=np.float32)
+        cosines: list[float | None] = [None] * len(head)
+        if self._needs_meaning(question, sorted((o[0] for o in head), reverse=True)):
+            # Only the likeliest few are embedded: a short embedding costs 10-40 ms here.
+            vectors = self.embedder.embed([found[i].text for _, _, found, i in head])
+            cosines = [float(x) for x in vectors @ np.asarray(question_vector, dtype=np.float32)]
         best: tuple[float, ScoredPassage, list[at.Sentence], int] | None = None
         for (words_score, passage, found, i), cosine in zip(head, cosines, strict=True):
-            meaning = self.meaning(question, float(cosine))
+            meaning = self.meaning(question, cosine)
             score = (w_words * words_score + w_mean * meaning + w_passage * passage.score) / sum(
                 SENTENCE_WEIGHTS
             )
