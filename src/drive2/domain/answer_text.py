@@ -110,6 +110,11 @@ def words(text: str) -> list[str]:
     return out
 
 
+def latin_words(text: str) -> set[str]:
+    """The words of a text outside its Thai runs (no Thai segmenting: cheap)."""
+    return set(_latin_words(_THAI_RUN.sub(" ", normalise(text))))
+
+
 def is_thai(word: str) -> bool:
     return bool(_THAI_RUN.search(word))
 

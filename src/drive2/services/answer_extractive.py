@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -113,7 +114,7 @@ class WordWeights:
 
     def __init__(self, terms: list[str], texts: list[str]) -> None:
         self.terms = terms
-        bags = [_Bag(t) for t in texts]
+        bags = [_bag(t) for t in texts]
         n = len(bags)
         self.weights = {
             t: math.log(1.0 + (n + 1) / (sum(1 for b in bags if b.has(t)) + 0.5)) for t in terms
@@ -121,20 +122,26 @@ class WordWeights:
         self.total = sum(self.weights.values()) or 1.0
 
     def coverage(self, text: str) -> float:
-        bag = _Bag(text)
+        bag = _bag(text)
         return sum(w for t, w in self.weights.items() if bag.has(t)) / self.total
 
 
 class _Bag:
     """A text's words for membership tests: Thai words by substring (segmenters disagree
-    on compounds), others as whole words."""
+    on compounds, and segmenting every candidate would cost more than answering), others
+    as whole words."""
 
     def __init__(self, text: str) -> None:
         self.low = at.normalise(text)
-        self.words = set(at.words(text))
+        self.words = at.latin_words(text)
 
     def has(self, term: str) -> bool:
         return term in self.low if at.is_thai(term) else term in self.words
+
+
+@lru_cache(maxsize=1024)
+def _bag(text: str) -> _Bag:
+    return _Bag(text)
 
 
 class ExtractiveAnswerer:

@@ -16,6 +16,9 @@ import logging
 import time
 from collections.abc import Callable
 
+import numpy as np
+import numpy.typing as npt
+
 from drive2.config import Settings
 from drive2.domain import answer_text as at
 from drive2.domain.answers import Answer, AnswerMode, Citation, Passage
@@ -144,9 +147,11 @@ class AskService:
             return None
         return Answer(draft.text, True, mode, citations, language)
 
-    def _retrieve(self, user: User, question: str, vector: object) -> list[Candidate]:
+    def _retrieve(
+        self, user: User, question: str, vector: npt.NDArray[np.float32]
+    ) -> list[Candidate]:
         model, dim = self.embedder.model_name, self.embedder.dimension
-        hits = self.vectors.search(model, dim, user.id, vector, CHUNK_DEPTH)  # type: ignore[arg-type]
+        hits = self.vectors.search(model, dim, user.id, vector, CHUNK_DEPTH)
         keyword = self.keyword.search(user.id, question, KEYWORD_FILES, SearchFilters())
         rank = {h.file_id: i for i, h in enumerate(keyword)}
         with_chunks = {h.file_id for h in hits}
@@ -156,7 +161,7 @@ class AskService:
                 model,
                 dim,
                 user.id,
-                vector,  # type: ignore[arg-type]
+                vector,
                 3 * len(missing),
                 file_ids=missing,
             )
