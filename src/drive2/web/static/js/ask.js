@@ -40,8 +40,10 @@ export function setUpAsk(input, panel, toggle) {
 
   function setMode(mode) {
     input.dataset.mode = mode;
-    toggle.setAttribute("aria-pressed", mode === "ask" ? "true" : "false");
+    // The button names what it switches to; its look says which mode is on.
+    toggle.dataset.mode = mode;
     toggle.textContent = mode === "ask" ? "Search" : "Ask";
+    toggle.title = mode === "ask" ? "Back to searching your files" : "Ask a question about your files instead of searching";
     input.placeholder = PLACEHOLDERS[mode];
     input.setAttribute("aria-label", mode === "ask" ? "Ask your files" : "Search your files");
     panel.hidden = true;
