@@ -18,7 +18,9 @@ from drive2.bootstrap import Container, build_container
 from drive2.config import Settings
 from drive2.pipeline.runner import RunOutcome
 from drive2.ports.embedder import Embedder
+from tests.conftest import SettingsFactory
 from tests.support.api import register_and_login, upload
+from tests.support.services import fresh_postgres_database
 
 LEASE = (
     "Apartment lease agreement between Somchai Jaidee (landlord) and Ann Smith (tenant) for "
@@ -267,3 +269,27 @@ def test_questions_are_counted_in_metrics(
     assert found in text and missed in text, text[-3000:]
     assert 'drive2_question_duration_seconds_count{mode="extractive"} 2.0' in text
     assert 'drive2_question_duration_seconds_bucket{le="+Inf",mode="extractive"} 2.0' in text
+
+
+@pytest.mark.services
+def test_answers_on_postgresql_are_the_same(make_settings: SettingsFactory) -> None:
+    """The server deployment's keyword index (PostgreSQL full text) feeds the same answers."""
+    with fresh_postgres_database() as url:
+        container = make_container(make_settings(DATABASE_URL=url))
+        try:
+            with TestClient(create_app(container)) as client:
+                headers = register_and_login(client)
+                other = register_and_login(client)
+                lease = add(client, headers, "lease.txt", LEASE)
+                electricity = add(client, headers, "ค่าไฟ.txt", ELECTRICITY)
+                add(client, headers, "car-service.txt", CAR)
+                copy = add(client, other, "lease-copy.txt", LEASE + " A copy.")
+                body = ask(client, headers, "When does the lease end?")
+                assert body["found"] and cited(body)[0] == lease and copy not in cited(body)
+                assert "31 May 2026" in body["answer"]
+                thai = ask(client, headers, "ค่าไฟเดือนมีนาคมต้องจ่ายเท่าไร")
+                assert cited(thai)[0] == electricity and "1,250" in thai["answer"]
+                missing = ask(client, headers, "What is the boiling point of mercury?")
+                assert missing["found"] is False and missing["citations"] == []
+        finally:
+            container.close()

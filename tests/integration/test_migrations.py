@@ -81,3 +81,52 @@ def test_migrations_match_the_models(database_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_document_date_is_backfilled_from_metadata_then_the_upload_day(database_url: str) -> None:
+    """Migration 0007 on a drive with files: dates from their metadata where there is one
+    (e-mail, EXIF, PDF, office, read in Asia/Bangkok), else the upload day in Bangkok."""
+    import json
+    from datetime import date
+
+    from sqlalchemy import text
+
+    upgrade(database_url, "0005")
+    engine = build_engine(database_url)
+    rows = {
+        "a" * 36: ({"exif": {"taken_at": "2024-12-31T20:00:00+00:00"}}, "2025-03-01 10:00:00"),
+        "b" * 36: ({"pdf": {"created_at": "2023-05-06T07:08:09"}}, "2025-03-01 10:00:00"),
+        "c" * 36: ({"email": {"date": "not a date"}}, "2025-03-01 18:30:00"),
+        "d" * 36: ({}, "2025-03-01 16:59:59"),
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, storage_quota_bytes,"
+                    " created_at) VALUES ('u', 'u@example.com', 'x', 1, '2025-01-01 00:00:00')"
+                )
+            )
+            for file_id, (metadata, uploaded) in rows.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO files (id, user_id, filename, content_type, size_bytes,"
+                        " checksum_sha256, storage_key, status, progress, attempts, tags_edited,"
+                        " dispatch_count, uploaded_at, updated_at, metadata_json) VALUES"
+                        " (:id, 'u', 'f', 'text/plain', 1, :id, :id, 'completed', 100, 1,"
+                        " false, 0, :uploaded, :uploaded, :metadata)"
+                    ),
+                    {"id": file_id, "uploaded": uploaded, "metadata": json.dumps(metadata)},
+                )
+        upgrade(database_url)
+        with engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT id, document_date FROM files")).all())
+    finally:
+        engine.dispose()
+    as_dates = {k: v if isinstance(v, date) else date.fromisoformat(v) for k, v in found.items()}
+    assert as_dates == {
+        "a" * 36: date(2025, 1, 1),  # 03:00 on New Year's Day in Bangkok
+        "b" * 36: date(2023, 5, 6),
+        "c" * 36: date(2025, 3, 2),  # no usable date: the upload day (01:30 in Bangkok)
+        "d" * 36: date(2025, 3, 1),
+    }

@@ -64,10 +64,10 @@ def test_a_real_worker_processes_every_kind_of_text(
             assert status["attempts"] == 1
             assert status["error"] is None
             expected_stages = (
-                ["detect_type", "metadata", "extract_text", "thumbnail", "ai_analysis", "embed"]
+                ["detect_type", "metadata", "extract_text", "document_date", "thumbnail"]
                 if name.endswith(".pdf")
-                else ["detect_type", "extract_text", "ai_analysis", "embed"]
-            )
+                else ["detect_type", "extract_text", "document_date"]
+            ) + ["ai_analysis", "embed"]
             assert [s["name"] for s in status["stages"]] == expected_stages
             text = client.get(f"/api/v1/files/{ids[name]}/text", headers=headers).text
             assert expected in text, (name, text)

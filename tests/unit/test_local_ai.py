@@ -183,13 +183,15 @@ def test_thai_receipt(provider: LocalAiProvider) -> None:
     _check_common(result, RECEIPT_TH, "IMG_2041.JPG")
     assert result.language == "th"
     assert 3 <= len(result.tags) <= 8
-    phrases = _text_tags(result, RECEIPT_TH, set())
+    phrases = _text_tags(result, RECEIPT_TH, {"2025"})
     assert all(THAI.search(t) for t in phrases)
     assert result.tags[0] == "ใบเสร็จรับเงิน"  # the document type, as the text writes it
+    assert "2025" in result.tags  # the year of the date the receipt states
     sentences = _check_summary(provider, result, RECEIPT_TH)
     assert all(THAI.search(s) for s in sentences)
     assert result.suggested_filename is not None
-    assert result.suggested_filename.startswith("2026-01-02_ใบเสร็จรับเงิน")
+    # Named by the date it states ("14 มีนาคม 2568"), not by today.
+    assert result.suggested_filename.startswith("2025-03-14_ใบเสร็จรับเงิน")
     assert result.suggested_filename.endswith(".jpg")
 
 
@@ -225,7 +227,8 @@ def test_photo_metadata_facts(provider: LocalAiProvider) -> None:
         "image": {"width": 4000, "height": 3000},
         "exif": {"camera_make": "NIKON CORPORATION", "taken_at": "2024-12-31T23:30:00+07:00"},
     }
-    result = provider.analyse(RECEIPT_TH, "DSC_0001.jpeg", metadata)
+    # A text that states no date of its own: the photo is dated by EXIF.
+    result = provider.analyse(MEETING_TH, "DSC_0001.jpeg", metadata)
     assert result.suggested_filename is not None
     assert result.suggested_filename.startswith("2024-12-31_")
     assert result.suggested_filename.endswith(".jpeg")
@@ -248,10 +251,14 @@ def test_prompt_injection_still_gives_a_safe_name(provider: LocalAiProvider) -> 
 )
 def test_text_without_words(provider: LocalAiProvider, text: str) -> None:
     result = provider.analyse(text, "scan.PNG", {"exif": {"taken_at": "2023-05-06T07:08:09"}})
+    # A text that is only a date states the document's date; otherwise EXIF dates it.
+    stated = text == "2025-03-14"
+    day = "2025-03-14" if stated else "2023-05-06"
     assert result.summary is None
-    assert result.suggested_filename == "2023-05-06_document.png"
-    assert set(result.tags) <= {"2023", "photo"}
-    assert provider.analyse(text, "noextension", {}).suggested_filename == ("2026-01-02_document")
+    assert result.suggested_filename == f"{day}_document.png"
+    assert set(result.tags) <= {day[:4], "photo"}
+    undated = provider.analyse(text, "noextension", {}).suggested_filename
+    assert undated == ("2025-03-14_document" if stated else "2026-01-02_document")
 
 
 def test_short_text_keeps_its_main_word(provider: LocalAiProvider) -> None:

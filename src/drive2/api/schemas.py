@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -59,6 +59,8 @@ class FileOut(BaseModel):
     text_excerpt: str | None
     tags: list[str]
     ai: AiOut | None
+    #: The date the content states, then date taken, creation, upload (DESIGN.md section 4).
+    document_date: date | None
 
     @classmethod
     def of(cls, f: FileRecord) -> FileOut:
@@ -79,6 +81,7 @@ class FileOut(BaseModel):
             text_excerpt=f.text_excerpt,
             tags=f.tags,
             ai=AiOut(**f.ai.as_dict()) if f.ai else None,
+            document_date=f.document_date,
         )
 
 
@@ -147,8 +150,18 @@ class SearchItemOut(BaseModel):
     uploaded_at: datetime | None
 
 
+class DateRangeOut(BaseModel):
+    """The days a query named ("from April 2024"): from/to as ISO dates, null when open."""
+
+    start: date | None = Field(serialization_alias="from")
+    end: date | None = Field(serialization_alias="to")
+    phrase: str
+
+
 class SearchOut(BaseModel):
     items: list[SearchItemOut]
+    # Additive to DESIGN.md section 4: the date range read from the query, if any.
+    date_range: DateRangeOut | None = None
 
 
 class SessionIn(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,9 @@ class FileSort(StrEnum):
     NAME_DESC = "-filename"
     LARGEST = "-size_bytes"
     SMALLEST = "size_bytes"
+    #: By the date the document states (then date taken, creation, upload): see dates.py.
+    DOCUMENT_NEWEST = "-document_date"
+    DOCUMENT_OLDEST = "document_date"
 
 
 class StageOutcome(StrEnum):
@@ -115,6 +118,8 @@ class FileRecord:
     #: The process running the file ("host:pid:start"), while it is processing.
     worker: str | None = None
     started_at: datetime | None = None
+    #: The date the content states, else date taken, creation, and the upload day last.
+    document_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,8 @@ class NewFile:
     size_bytes: int
     checksum_sha256: str
     storage_key: str
+    #: The upload's day in the drive's time zone, until processing finds a better date.
+    document_date: date | None = None
 
 
 @dataclass
@@ -141,3 +148,4 @@ class ProcessingResult:
     ai: AiMetadata | None
     thumbnail_key: str | None
     tags: list[str]
+    document_date: date | None = None

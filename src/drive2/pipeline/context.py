@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +27,5 @@ class ProcessingContext:
     thumbnail_key: str | None = None
     tags: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: The file's own date (pipeline/stages/document_date.py).
+    document_date: date | None = None

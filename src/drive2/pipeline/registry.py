@@ -5,6 +5,7 @@ from __future__ import annotations
 from drive2.pipeline.stage import Stage
 from drive2.pipeline.stages.ai import AiAnalysisStage
 from drive2.pipeline.stages.detect import DetectTypeStage
+from drive2.pipeline.stages.document_date import DocumentDateStage
 from drive2.pipeline.stages.embed import EmbedStage
 from drive2.pipeline.stages.metadata import MetadataStage
 from drive2.pipeline.stages.ocr import OcrStage
@@ -29,6 +30,7 @@ def default_stages(
         MetadataStage(),
         ExtractTextStage(),
         OcrStage(),
+        DocumentDateStage(),
         ThumbnailStage(blobs),
         AiAnalysisStage(ai),
     ]

@@ -157,6 +157,7 @@ class PipelineRunner:
             ai=ctx.ai,
             thumbnail_key=ctx.thumbnail_key,
             tags=ctx.tags,
+            document_date=ctx.document_date,
         )
         if not self.repo.complete(file_id, ctx.attempt, result):
             return RunOutcome.SUPERSEDED

@@ -19,14 +19,14 @@ see FOUND_MIN and the calibration, measured by bench/ask.py on held-out question
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from drive2.domain import answer_text as at
-from drive2.ports.embedder import Embedder
+from drive2.ports.embedder import Embedder, reads_thai
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class Calibration:
     high: float
     #: False for a model that cannot read Thai (MiniLM maps Thai script to unknown tokens,
     #: so any two Thai texts look alike): its cosines say nothing about a Thai question.
+    #: The embedder's own word (ports/embedder.reads_thai) decides.
     reads_thai: bool = True
 
     def scale(self, cosine: float | None) -> float:
@@ -147,7 +148,8 @@ def _bag(text: str) -> _Bag:
 class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.calibration = calibration_for(embedder.model_name)
+        calibration = calibration_for(embedder.model_name)
+        self.calibration = replace(calibration, reads_thai=reads_thai(embedder))
 
     def meaning(self, question: str, cosine: float | None) -> float:
         if not self.calibration.reads_thai and at.language(question) == "th":

@@ -10,14 +10,17 @@ Every result is checked against the user's own files before it is shown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from drive2.config import Settings
 from drive2.domain.errors import InvalidInputError
 from drive2.domain.models import User
+from drive2.domain.query_dates import QueryDates, parse_query_dates
 from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.names import normalise_tags
@@ -42,13 +45,36 @@ class SearchFilters:
     tag: str | None = None
     uploaded_from: datetime | None = None  # inclusive
     uploaded_to: datetime | None = None  # exclusive
+    #: The file's document_date (the date its content states), both ends inclusive.
+    dated_from: date | None = None
+    dated_to: date | None = None
 
     @property
     def active(self) -> bool:
         return any(
             v is not None
-            for v in (self.content_type, self.tag, self.uploaded_from, self.uploaded_to)
+            for v in (
+                self.content_type,
+                self.tag,
+                self.uploaded_from,
+                self.uploaded_to,
+                self.dated_from,
+                self.dated_to,
+            )
         )
+
+    def within(self, dates: QueryDates) -> SearchFilters:
+        """Narrowed to the days a query named as well (the later start, the earlier end)."""
+        start = max((d for d in (self.dated_from, dates.start) if d), default=None)
+        end = min((d for d in (self.dated_to, dates.end) if d), default=None)
+        return replace(self, dated_from=start, dated_to=end)
+
+
+class SearchResults(list["SearchResult"]):
+    """The results, best first, and the date range read from the query (None when it named
+    none): a list, so callers that want only the results need nothing else."""
+
+    dates: QueryDates | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +114,10 @@ class KeywordIndex(Protocol):
 
     def file_ids(self, user_id: str, filters: SearchFilters) -> list[str]:
         """Every file of the user that the filters allow."""
+        ...
+
+    def newest(self, user_id: str, filters: SearchFilters, limit: int) -> list[str]:
+        """The user's files that the filters allow, latest document date first."""
         ...
 
     def files(self, user_id: str, file_ids: list[str]) -> dict[str, FileSummary]:
@@ -149,11 +179,14 @@ class SearchService:
         vectors: VectorIndex,
         embedder: Embedder,
         settings: Settings,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self.keyword = keyword
         self.vectors = vectors
         self.embedder = embedder
         self.settings = settings
+        zone = ZoneInfo(settings.timezone)
+        self._today = today or (lambda: datetime.now(zone).date())
 
     def search(
         self,
@@ -162,7 +195,7 @@ class SearchService:
         mode: str = SearchMode.HYBRID,
         limit: int | None = None,
         filters: SearchFilters | None = None,
-    ) -> list[SearchResult]:
+    ) -> SearchResults:
         query = " ".join((query or "").split())
         if not query:
             raise InvalidInputError("q must not be empty")
@@ -176,7 +209,14 @@ class SearchService:
             ) from None
         limit = max(1, min(limit or self.settings.search_default_limit, MAX_LIMIT))
         filters = self._normalised(filters or SearchFilters())
-        if wanted is SearchMode.KEYWORD:
+        # "receipts from April 2024": the dates filter, the rest is searched; a query that
+        # is only a date lists the files of those days, latest first.
+        dates = parse_query_dates(query, self._today())
+        if dates is not None:
+            query, filters = dates.rest, filters.within(dates)
+        if dates is not None and not query:
+            ranked = self._dated(user, limit, filters)
+        elif wanted is SearchMode.KEYWORD:
             ranked = self._keyword(user, query, limit, filters)
         elif wanted is SearchMode.SEMANTIC:
             ranked = self._semantic(user, query, limit, filters)
@@ -190,7 +230,13 @@ class SearchService:
                 _Ranked(fid, score, chunks.get(fid))
                 for fid, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
             ][:limit]
-        return self._results(user, query, ranked, wanted)
+        results = SearchResults(self._results(user, query, ranked, wanted))
+        results.dates = dates
+        return results
+
+    def _dated(self, user: User, limit: int, filters: SearchFilters) -> list[_Ranked]:
+        ids = self.keyword.newest(user.id, filters, limit)
+        return [_Ranked(fid, 1.0 / (RRF_K + rank)) for rank, fid in enumerate(ids, start=1)]
 
     @staticmethod
     def _normalised(filters: SearchFilters) -> SearchFilters:
@@ -200,13 +246,10 @@ class SearchService:
             raise InvalidInputError("type must look like image, application/pdf or pdf")
         start, end = filters.uploaded_from, filters.uploaded_to
         if start and end and start >= end:
-            raise InvalidInputError("from must be before to")
-        return SearchFilters(
-            content_type=kind,
-            tag=tags[0] if tags else None,
-            uploaded_from=filters.uploaded_from,
-            uploaded_to=filters.uploaded_to,
-        )
+            raise InvalidInputError("uploaded_from must be before uploaded_to")
+        if filters.dated_from and filters.dated_to and filters.dated_from > filters.dated_to:
+            raise InvalidInputError("from must be before to (or the same day)")
+        return replace(filters, content_type=kind, tag=tags[0] if tags else None)
 
     def _keyword(self, user: User, query: str, limit: int, filters: SearchFilters) -> list[_Ranked]:
         return [

@@ -14,6 +14,8 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import anyio
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -165,6 +167,7 @@ class UploadService:
             size_bytes=obj.size,
             checksum_sha256=obj.sha256.hexdigest(),
             storage_key=key,
+            document_date=datetime.now(ZoneInfo(self.settings.timezone)).date(),
         )
         outcome = await anyio.to_thread.run_sync(self._record_and_dispatch, new)
         if self.after_store is not None and not outcome.duplicate:

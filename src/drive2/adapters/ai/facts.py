@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import PurePath
-from zoneinfo import ZoneInfo
+
+from drive2.domain.document_date import DatedBy, choose_document_date, metadata_date
 
 MAX_FILENAME_CHARS = 100
 MAX_FILENAME_BYTES = 200
@@ -21,14 +22,6 @@ READABLE_STEM_CHARS = 50
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,8}")
 _UNSAFE = re.compile(r"[^a-z0-9\u0e01-\u0e4e\u0e50-\u0e59]+")
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e4e\u0e50-\u0e59]")
-
-#: (section, key) in the metadata that date the content, best first.
-DATE_SOURCES = (
-    ("exif", "taken_at"),
-    ("pdf", "created_at"),
-    ("document", "created_at"),
-    ("email", "date"),
-)
 
 #: Words that name what kind of document this is, as they appear in the text (English and
 #: Thai); the longest matching form is used, so "tax invoice" wins over "invoice".
@@ -65,27 +58,25 @@ _CAMERA_NOISE = re.compile(
 
 
 def content_date(metadata: Mapping[str, object], timezone: str) -> date | None:
-    """The date the content was made, from EXIF, PDF, office or e-mail metadata."""
-    for section, key in DATE_SOURCES:
-        part = metadata.get(section)
-        value = part.get(key) if isinstance(part, Mapping) else None
-        if isinstance(value, str):
-            parsed = _parse_date(value, timezone)
-            if parsed is not None:
-                return parsed
-    return None
+    """The date the content was made, from e-mail, EXIF, PDF or office metadata."""
+    found = metadata_date(metadata, timezone)
+    return found.value if found else None
 
 
-def _parse_date(value: str, timezone: str) -> date | None:
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(timezone))
-    if not 1900 <= moment.year <= 2200:
-        return None
-    return moment.date()
+def file_date(
+    text: str, metadata: Mapping[str, object], timezone: str, today: date
+) -> DatedBy | None:
+    """The date the pipeline chose (the metadata's "date" section, see
+    pipeline/stages/document_date.py); without it, the same choice made here."""
+    section = metadata.get("date")
+    value = section.get("value") if isinstance(section, Mapping) else None
+    source = section.get("source") if isinstance(section, Mapping) else None
+    if isinstance(value, str) and isinstance(source, str):
+        try:
+            return DatedBy(date.fromisoformat(value), source)
+        except ValueError:
+            pass
+    return choose_document_date(text, metadata, None, timezone, today)
 
 
 def camera_make(metadata: Mapping[str, object]) -> str | None:

@@ -7,9 +7,13 @@ with maximal marginal relevance), and the suggested filename the content date an
 phrases. Every summary sentence and every tag is text of the document (or a metadata fact),
 so nothing in the document can make it write anything else.
 
-The English model reads Thai as unknown tokens, so text that is mostly not in Latin script
-is vectorised lexically instead (TF-IDF over pythainlp's newmm words, IDF from the Thai
-National Corpus frequencies bundled with pythainlp).
+An English-only model (all-MiniLM-L6-v2) reads Thai as unknown tokens, so with it text that
+is mostly not in Latin script is vectorised lexically instead (TF-IDF over pythainlp's newmm
+words, IDF from the Thai National Corpus frequencies bundled with pythainlp); a multilingual
+embedder (ports/embedder.py reads_thai) embeds Thai like English.
+
+Table rows, page furniture and courtesy lines (adapters/ai/boilerplate.py) are left out of
+both the summary and the tags; tags are whole words (adapters/ai/keyphrases.py).
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from drive2.adapters.ai import facts, keyphrases
+from drive2.adapters.ai.boilerplate import content_text
 from drive2.adapters.ai.keyphrases import Candidate, LexicalSpace
 from drive2.adapters.ai.language import detect_language, latin_share, stopwords_for
 from drive2.adapters.ai.segment import normalise, shorten, split_sentences, word_tokens
+from drive2.domain.document_date import SOURCE_UPLOADED
 from drive2.domain.models import AiMetadata
-from drive2.ports.embedder import Embedder
+from drive2.ports.embedder import Embedder, reads_thai
 
 Matrix = npt.NDArray[np.float32]
 
@@ -42,6 +48,7 @@ KEY_PHRASES = 6
 SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 500
 SENTENCE_CHARS = 300
+LEAD_CHARS = 200
 FILENAME_PARTS = 3
 #: Below this share of Latin letters the text is vectorised lexically: MiniLM would read
 #: the rest as unknown tokens, and a lexical ranking of English words is still sound.
@@ -65,6 +72,7 @@ class LocalAiProvider:
         today: Callable[[], date] | None = None,
     ) -> None:
         self.embedder = embedder
+        self.multilingual = reads_thai(embedder)
         self.model = f"{embedder.model_name}+extractive"
         self.timezone = timezone
         self._today = today or (lambda: datetime.now(ZoneInfo(timezone)).date())
@@ -73,7 +81,10 @@ class LocalAiProvider:
         """Filename, summary, tags and language; never raises because of what the text is."""
         text = text[:MAX_INPUT_CHARS]
         language = detect_language(text)
-        when = facts.content_date(metadata, self.timezone)
+        today = self._today()
+        dated = facts.file_date(text, metadata, self.timezone, today)
+        # The upload day names the file but is no fact about it: no year tag from it.
+        when = dated.value if dated and dated.source != SOURCE_UPLOADED else None
         kind = facts.document_type(text)
         first, last = facts.metadata_tags(metadata, when, kind)
         found = self._text(text, language)
@@ -82,7 +93,7 @@ class LocalAiProvider:
         tags = list(dict.fromkeys([*first, *phrases[:room], *last]))[:MAX_TAGS]
         return AiMetadata(
             suggested_filename=facts.suggested_filename(
-                when or self._today(), [*first, *phrases], filename, FILENAME_PARTS
+                dated.value if dated else today, [*first, *phrases], filename, FILENAME_PARTS
             ),
             summary=" ".join(found.summary) or None,
             tags=tags,
@@ -99,12 +110,13 @@ class LocalAiProvider:
 
     def _text(self, text: str, language: str | None) -> _Analysis:
         stopwords = stopwords_for(language)
+        text = content_text(text)
         tokens = word_tokens(text, pos=True)
         found = keyphrases.candidates(text, tokens, stopwords, MAX_CANDIDATES)
         if not found:
             return _Analysis(summary=[], phrases=[])
         sentences = [shorten(s, SENTENCE_CHARS) for s in split_sentences(text)][:MAX_SENTENCES]
-        if latin_share(text) >= EMBEDDED_LATIN_SHARE:
+        if self.multilingual or latin_share(text) >= EMBEDDED_LATIN_SHARE:
             sentence_vectors, phrase_vectors, document = self._embedded(text, sentences, found)
         else:
             sentence_vectors, phrase_vectors, document = _lexical(
@@ -181,6 +193,17 @@ def _summary(sentences: list[str], vectors: Matrix) -> list[str]:
 
 
 def _lead(text: str) -> list[str]:
-    """No sentence to choose from (a form, a list): the beginning of the text."""
-    flat = normalise(text)
-    return [shorten(flat, SENTENCE_CHARS)] if flat else []
+    """No sentence to choose from (a form, a slip, a list): its first lines of words (not
+    account numbers or amounts), as written."""
+    lines: list[str] = []
+    length = 0
+    for raw in text.splitlines():
+        line = normalise(raw)
+        letters = sum(1 for ch in line if ch.isalpha() or "\u0e31" <= ch <= "\u0e4e")
+        if not line or letters < 0.6 * len(line.replace(" ", "")):
+            continue
+        if lines and length + len(line) > LEAD_CHARS:
+            break
+        lines.append(shorten(line, LEAD_CHARS))
+        length += len(line) + 1
+    return lines

@@ -207,6 +207,10 @@ def filter_clauses(user_id: str, filters: SearchFilters) -> list[ColumnElement[b
         clauses.append(FileRow.uploaded_at >= filters.uploaded_from)
     if filters.uploaded_to is not None:
         clauses.append(FileRow.uploaded_at < filters.uploaded_to)
+    if filters.dated_from is not None:
+        clauses.append(FileRow.document_date >= filters.dated_from)
+    if filters.dated_to is not None:
+        clauses.append(FileRow.document_date <= filters.dated_to)
     return clauses
 
 
@@ -264,6 +268,16 @@ class SqlKeywordIndex:
     def file_ids(self, user_id: str, filters: SearchFilters) -> list[str]:
         with Session(self.engine) as s:
             return list(s.scalars(select(FileRow.id).where(*filter_clauses(user_id, filters))))
+
+    def newest(self, user_id: str, filters: SearchFilters, limit: int) -> list[str]:
+        statement = (
+            select(FileRow.id)
+            .where(*filter_clauses(user_id, filters))
+            .order_by(FileRow.document_date.desc(), FileRow.uploaded_at.desc(), FileRow.id)
+            .limit(limit)
+        )
+        with Session(self.engine) as s:
+            return list(s.scalars(statement))
 
     def files(
         self, user_id: str, file_ids: list[str], text_chars: int = MAX_INDEXED_CHARS

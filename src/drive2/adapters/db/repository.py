@@ -40,6 +40,16 @@ _ORDER: dict[FileSort, tuple[Any, ...]] = {
     FileSort.NAME_DESC: (func.lower(FileRow.filename).desc(), FileRow.id.desc()),
     FileSort.LARGEST: (FileRow.size_bytes.desc(), FileRow.id.desc()),
     FileSort.SMALLEST: (FileRow.size_bytes.asc(), FileRow.id.asc()),
+    FileSort.DOCUMENT_NEWEST: (
+        FileRow.document_date.desc(),
+        FileRow.uploaded_at.desc(),
+        FileRow.id.desc(),
+    ),
+    FileSort.DOCUMENT_OLDEST: (
+        FileRow.document_date.asc(),
+        FileRow.uploaded_at.asc(),
+        FileRow.id.asc(),
+    ),
 }
 
 
@@ -85,6 +95,7 @@ def _file(row: FileRow, tags: list[str]) -> FileRecord:
         deliveries=row.deliveries,
         worker=row.worker,
         started_at=row.started_at,
+        document_date=row.document_date,
     )
 
 
@@ -188,6 +199,7 @@ class SqlRepository:
             uploaded_at=now,
             updated_at=now,
             metadata_json={},
+            document_date=new.document_date or now.date(),
         )
         existing = self._by_checksum(new.user_id, new.checksum_sha256)
         if existing is not None:
@@ -427,6 +439,7 @@ class SqlRepository:
                     thumbnail_key=result.thumbnail_key,
                     processed_at=now,
                     updated_at=now,
+                    **({"document_date": result.document_date} if result.document_date else {}),
                 )
             )
             if not _rowcount(done):

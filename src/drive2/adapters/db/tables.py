@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -79,6 +80,7 @@ class FileRow(Base):
         UniqueConstraint("user_id", "checksum_sha256", name="uq_files_user_checksum"),
         Index("ix_files_user_uploaded", "user_id", "uploaded_at"),
         Index("ix_files_status_updated", "status", "updated_at"),
+        Index("ix_files_user_document_date", "user_id", "document_date"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -111,6 +113,8 @@ class FileRow(Base):
     ai_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: Who wrote ai_json, as a column so the re-run job can find fallback results fast.
     ai_provider: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    #: The date the content states (then date taken, creation, upload); migration 0007.
+    document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class FileTagRow(Base):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.schemas import SearchItemOut, SearchOut
+from drive2.api.schemas import DateRangeOut, SearchItemOut, SearchOut
 from drive2.domain.errors import InvalidInputError
 from drive2.services.search import MAX_LIMIT, MAX_QUERY_CHARS, SearchFilters, SearchMode
 
@@ -34,6 +34,16 @@ def parse_when(value: str | None, name: str, tz: str, end: bool) -> datetime | N
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
+def parse_day(value: str | None, name: str, tz: str) -> date | None:
+    """An ISO date (a date-time counts as its day in the drive's time zone)."""
+    moment = parse_when(value, name, tz, end=False)
+    if moment is None:
+        return None
+    if value is not None and len(value.strip()) == 10:
+        return date.fromisoformat(value.strip())
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
 @router.get("/search", response_model=SearchOut)
 async def search(
     user: UserDep,
@@ -43,18 +53,28 @@ async def search(
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
     type: Annotated[str | None, Query(max_length=100)] = None,
     tag: Annotated[str | None, Query(max_length=128)] = None,
+    # from/to: the files' document_date (the date their content states), both days included.
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: Annotated[str | None, Query()] = None,
+    # Additive: the upload time, as from/to were read before document dates.
+    uploaded_from: Annotated[str | None, Query()] = None,
+    uploaded_to: Annotated[str | None, Query()] = None,
 ) -> SearchOut:
     tz = c.settings.timezone
     filters = SearchFilters(
         content_type=type,
         tag=tag,
-        uploaded_from=parse_when(from_, "from", tz, end=False),
-        uploaded_to=parse_when(to, "to", tz, end=True),
+        uploaded_from=parse_when(uploaded_from, "uploaded_from", tz, end=False),
+        uploaded_to=parse_when(uploaded_to, "uploaded_to", tz, end=True),
+        dated_from=parse_day(from_, "from", tz),
+        dated_to=parse_day(to, "to", tz),
     )
     results = await run_in_threadpool(c.search.search, user, q, mode, limit, filters)
+    dates = results.dates
     return SearchOut(
+        date_range=DateRangeOut(start=dates.start, end=dates.end, phrase=dates.phrase)
+        if dates
+        else None,
         items=[
             SearchItemOut(
                 file_id=r.file_id,
@@ -65,5 +85,5 @@ async def search(
                 uploaded_at=r.uploaded_at,
             )
             for r in results
-        ]
+        ],
     )
