@@ -48,7 +48,9 @@ from drive2.services.upload import UploadService
 from drive2.services.users import UserService
 
 if TYPE_CHECKING:
+    from drive2.ports.answer_writer import AnswerWriter
     from drive2.ports.embedding_collections import EmbeddingCollections
+    from drive2.services.ask import AskService
     from drive2.services.line_bot import LineBotService
     from drive2.services.notifications import NotificationService
     from drive2.services.reindex import ReindexService
@@ -191,6 +193,56 @@ class Container:
             return build_embedder(self.settings.model_copy(update={"embedding_model": model}))
 
         return ServingEmbedder(self.embedder, self.reindex.serving_model, build)
+
+    @cached_property
+    def ask(self) -> AskService:
+        """Questions over the user's files: offline, or written by the configured LLMs
+        under the AI chain's limits (see services/ask.py)."""
+        from drive2.adapters.db.keyword_index import SqlKeywordIndex
+        from drive2.services.ask import AskService
+        from drive2.services.ask_metrics import QuestionMetrics
+
+        return AskService(
+            SqlKeywordIndex(self.engine),
+            self.vectors,
+            self.embedder,
+            self.settings,
+            writer=self.answer_writer,
+            record=QuestionMetrics(self.metric_counters),
+        )
+
+    @cached_property
+    def answer_writer(self) -> AnswerWriter | None:
+        """Gemini and Ollama answering questions, in the AI chain's order and under its
+        limits; None when neither is configured."""
+        from drive2.adapters.ai.answer_llm import (
+            AnswerProvider,
+            GeminiAnswerProvider,
+            LlmAnswerChain,
+            OllamaAnswerProvider,
+        )
+        from drive2.adapters.ai.chain import ProviderChain
+
+        s = self.settings
+        chain = self.ai
+        if not isinstance(chain, ProviderChain) or not chain.links:
+            return None
+        providers: list[AnswerProvider] = []
+        for link in chain.links:
+            if link.name == "gemini" and s.gemini_api_key:
+                providers.append(
+                    GeminiAnswerProvider(
+                        s.gemini_api_key,
+                        s.gemini_model,
+                        s.gemini_base_url,
+                        s.ask_llm_timeout_seconds,
+                    )
+                )
+            elif link.name == "ollama" and s.ollama_url:
+                providers.append(
+                    OllamaAnswerProvider(s.ollama_url, s.ollama_model, s.ask_llm_timeout_seconds)
+                )
+        return LlmAnswerChain(chain, providers)
 
     @cached_property
     def local_ai(self) -> AiProvider:
@@ -392,6 +444,7 @@ class Container:
     @cached_property
     def line_bot(self) -> LineBotService:
         from drive2.services.line_bot import LineBotService
+        from drive2.services.line_questions import LineQuestions
 
         return LineBotService(
             self.repo,
@@ -402,6 +455,7 @@ class Container:
             self.settings,
             trash=self.trash,
             shares=self.shares,
+            questions=LineQuestions(self.ask, self.notification_store, self.notification_queue),
         )
 
     def close(self) -> None:

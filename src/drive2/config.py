@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     def line_enabled(self) -> bool:
         return bool(self.line_channel_access_token)
 
+    # --- ask your drive (GET /ask, questions on LINE) ---------------------------------------
+    #: With Gemini or Ollama configured, they write the answers; false keeps them offline.
+    ask_use_llm: bool = Field(default=True, alias="ASK_USE_LLM")
+    ask_llm_timeout_seconds: float = Field(default=30.0, gt=0, alias="ASK_LLM_TIMEOUT_SECONDS")
+
     # --- resolved values -------------------------------------------------------------------
     @property
     def data_path(self) -> Path:

@@ -1,6 +1,6 @@
 """The web app in a real browser (Debian's headless chromium driven by Playwright) against
 `drive2 serve`: sign up, upload three kinds of files, watch them finish without reloading,
-search, open, rename with the suggested name, reprocess, delete.
+search, open, rename with the suggested name, reprocess, delete, ask a question.
 
 Screenshots of the main views go to $DRIVE2_SCREENSHOTS_DIR when it is set (the committed
 ones in docs/screenshots are refreshed by scripts/refresh-screenshots.sh), else to the
@@ -341,6 +341,22 @@ def test_the_web_app_end_to_end(served: Served, browser: Browser, screenshots: P
     assert page.request.get(f"{served.url}/api/v1/files/{file_id}").status == 404
     page.get_by_role("link", name="← All files").click()
     expect(page.locator("li.card")).to_have_count(2)
+
+    # --- Ask mode: an answer quoted from a file; its card opens the passage, marked ---------
+    page.get_by_role("button", name="Ask", exact=True).click()
+    question = page.get_by_label("Ask your files")
+    question.fill("What did the garden committee agree to plant?")
+    question.press("Enter")
+    expect(page.locator("#answer-text")).to_contain_text("mango trees", timeout=30_000)
+    source = page.locator("#search-results a.citation").filter(has_text=docx_name)
+    expect(source).to_have_count(1)
+    expect(source.locator("q")).to_contain_text("mango trees")
+    page.screenshot(path=screenshots / "ask.png")
+    source.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(docx_name)
+    expect(page.locator("#quoted")).to_contain_text("mango trees")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_label("Search your files")).to_be_visible()
 
     # --- phone-sized screen ---------------------------------------------------------------------
     phone = browser.new_context(

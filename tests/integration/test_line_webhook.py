@@ -145,7 +145,7 @@ def test_a_replayed_event_is_ignored(
     client, _ = line_app
     headers = register_and_login(client)
     link_line_account(client, headers, LINE_USER)
-    body = webhook_body(text_event("hello"))
+    body = webhook_body(text_event("help"))  # a command: answered with a reply
     before = len(fake.replies())
     assert post_webhook(client, body).status_code == 200
     assert post_webhook(client, body).status_code == 200

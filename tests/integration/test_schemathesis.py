@@ -130,6 +130,7 @@ def test_the_api_conforms_to_its_schema_and_never_answers_5xx(
     for reached in (
         "POST /api/v1/files/upload 202",
         "GET /api/v1/search 200",
+        "GET /api/v1/ask 200",
         "GET /api/v1/files 200",
         "GET /api/v1/files/{file_id} 200",
         "GET /api/v1/files/{file_id}/download 200",

@@ -17,6 +17,7 @@ from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
 from drive2.api.routes import (
+    ask,
     audit,
     auth,
     bulk,
@@ -117,6 +118,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(share_pages.router)  # /s/{token}: share links, no account needed
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
+    app.include_router(ask.router, prefix=API_PREFIX)  # questions over the user's files
     install_web_app(app)
     document_errors(app, API_PREFIX)
     return app

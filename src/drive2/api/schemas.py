@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -184,3 +184,20 @@ class ErrorOut(BaseModel):
     """Every error answer: {"detail": "..."}."""
 
     detail: str
+
+
+class CitationOut(BaseModel):
+    file_id: str
+    filename: str
+    quote: str
+    score: float
+
+
+class AskOut(BaseModel):
+    """GET /ask: the answer, whether one was found, who wrote it, and its sources in the
+    order the answer uses them."""
+
+    answer: str
+    found: bool
+    mode: Literal["extractive", "gemini", "ollama"]
+    citations: list[CitationOut]

@@ -23,6 +23,7 @@ class OutboxKind(StrEnum):
     FAILED = "failed"
     QUOTA = "quota"
     DAILY_SUMMARY = "daily_summary"
+    ANSWER = "answer"  # the answer to a question sent to the bot
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from drive2.ports.notifier import IncomingContent, Message, Notifier, NotifierEr
 from drive2.ports.repository import Repository
 from drive2.services.files import FileService
 from drive2.services.line_messages import share_link_text, text_message, trashed_message
+from drive2.services.line_questions import LineQuestions, help_text, is_help
 from drive2.services.shares import ShareService
 from drive2.services.signed_links import link_is_valid
 from drive2.services.trash import TrashService
@@ -86,6 +87,8 @@ class LineBotService:
     settings: Settings
     trash: TrashService | None = None
     shares: ShareService | None = None
+    #: Text that is not a command is a question (None: the bot only keeps files).
+    questions: LineQuestions | None = None
 
     # --- account linking ------------------------------------------------------------------
     def create_link_code(self, user: User) -> LinkCode:
@@ -146,7 +149,9 @@ class LineBotService:
             message = event.get("message") or {}
             mtype = message.get("type")
             if mtype == "text":
-                await self._text(token, line_user_id, user, str(message.get("text", "")))
+                text = str(message.get("text", ""))
+                message_id = str(message.get("id") or event_id or "")
+                await self._text(token, line_user_id, user, text, message_id)
             elif mtype in MEDIA_TYPES:
                 if user is None:
                     await self._reply(token, LINK_HELP)
@@ -161,7 +166,9 @@ class LineBotService:
         # Reply tokens are single use and expire quickly: no retry, just the record.
         await self._reply_messages(token, [text_message(text)])
 
-    async def _text(self, token: Any, line_user_id: str, user: User | None, text: str) -> None:
+    async def _text(
+        self, token: Any, line_user_id: str, user: User | None, text: str, message_id: str = ""
+    ) -> None:
         code = normalise_code(text)
         if code is not None:
             now = datetime.now(UTC)
@@ -182,11 +189,16 @@ class LineBotService:
             return
         if user is None:
             await self._reply(token, LINK_HELP)
-        else:
+        elif self.questions is None:
             await self._reply(
                 token,
                 "Send me a photo, video, audio or file and I will save it to your Drive2.",
             )
+        elif is_help(text) or not message_id:
+            await self._reply(token, help_text(text))
+        else:
+            outcome = await anyio.to_thread.run_sync(self.questions.answer, user, message_id, text)
+            log.info("LINE question %s: %s", message_id, outcome)
 
     async def _postback(self, token: Any, user: User | None, data: str) -> None:
         if user is None:

@@ -35,6 +35,7 @@ from prometheus_client.core import (
 )
 
 from drive2.ports.metrics import Labels, MetricCounters, StatsSource
+from drive2.services.ask_metrics import question_families
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ class DeploymentCollector:
                 elif metric.endswith("_sum"):
                     histogram[task]["sum"] = value
         yield from families.values()
+        yield from question_families(values)
         durations = HistogramMetricFamily(
             TASK_DURATION, "Celery task run time, by task", labels=["task"]
         )

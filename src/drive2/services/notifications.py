@@ -30,6 +30,7 @@ from drive2.ports.notifier import (
 )
 from drive2.ports.repository import Repository
 from drive2.services import line_messages as lm
+from drive2.services.line_questions import answer_messages
 from drive2.services.signed_links import signed_path
 
 log = logging.getLogger(__name__)
@@ -344,6 +345,8 @@ class NotificationService:
 
     def messages_for(self, entries: list[OutboxEntry], user: User) -> list[Message]:
         first = entries[0]
+        if first.kind == OutboxKind.ANSWER:
+            return answer_messages(first, user, self.repo, self.file_link)
         if first.kind == OutboxKind.COMPLETED:
             files = [self.repo.get_file(e.file_id) for e in entries if e.file_id]
             return lm.completed_messages(

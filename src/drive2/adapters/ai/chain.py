@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from prometheus_client import Counter, Gauge
 
@@ -31,6 +32,7 @@ AI_QUOTA_REMAINING = Gauge(
 )
 
 LLM_PROVIDERS = ("gemini", "ollama")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,19 @@ class ProviderChain:
     def _attempt(
         self, link: ChainLink, text: str, filename: str, metadata: dict[str, object]
     ) -> tuple[AiMetadata | None, str]:
+        return self.attempt(link, lambda: link.provider.analyse(text, filename, metadata))
+
+    def attempt(self, link: ChainLink, call: Callable[[], T]) -> tuple[T | None, str]:
+        """One call to the link's provider under its limits and breaker (other work than
+        the analysis, such as answering a question, shares them): (result, "ok"), or
+        (None, why it was skipped or failed)."""
         name = link.name
         skipped = self._admit(link)
         if skipped is not None:
             self._count(name, skipped[0])
             return None, skipped[1]
         try:
-            result = link.provider.analyse(text, filename, metadata)
+            result = call()
         except LlmQuotaError as exc:
             seconds = max(self.cooldown, exc.retry_after or 0.0)
             self._open_breaker(name, seconds)

@@ -5,6 +5,7 @@ import { onFileChange } from "./events.js";
 import { keyDateLine, metadataSection, section, textSection, warningsBox } from "./file_info.js";
 import { shortType, stageLabel } from "./format.js";
 import { openShareDialog } from "./share.js";
+import { passageSection } from "./passage.js";
 import { progressBar, statusBadge } from "./status.js";
 
 // Types a browser shows inline from the original bytes; others get the thumbnail.
@@ -343,6 +344,7 @@ export function fileView(fileId, ctx) {
             file.processed_at ? ` · processed ${formatDate(file.processed_at)}` : "",
           ),
           actions(),
+          ctx.quote ? passageSection(fileId, ctx.quote) : null,
           section(
             "Summary",
             file.ai && file.ai.summary

@@ -6,6 +6,7 @@ import { clear, formatBytes, h } from "./dom.js";
 import { driveView } from "./drive.js";
 import { connectEvents, disconnectEvents } from "./events.js";
 import { fileView } from "./file.js";
+import { setUpAsk } from "./ask.js";
 import { setUpSearch } from "./search.js";
 import { askToSignInAgain, rememberPlace, takePlace } from "./session.js";
 import { trashView } from "./trash.js";
@@ -121,9 +122,11 @@ async function route() {
     show(trashView(ctx));
     return;
   }
-  const fileMatch = hash.match(/^#\/files\/([0-9a-f-]{36})$/);
+  const fileMatch = hash.match(/^#\/files\/([0-9a-f-]{36})(?:\?(.*))?$/);
   if (fileMatch) {
-    show(fileView(fileMatch[1], ctx));
+    // #/files/<id>?quote=…: opened from an answer's citation, the passage is shown marked.
+    const quote = new URLSearchParams(fileMatch[2] || "").get("quote");
+    show(fileView(fileMatch[1], { ...ctx, quote }));
     return;
   }
   document.title = "My files · Drive2";
@@ -142,6 +145,7 @@ document.getElementById("sign-out").addEventListener("click", async () => {
 });
 document.getElementById("line-link").addEventListener("click", linkLine);
 setUpSearch(document.getElementById("search-input"), document.getElementById("search-results"), go);
+setUpAsk(document.getElementById("search-input"), document.getElementById("search-results"), document.getElementById("ask-toggle"));
 
 (async function start() {
   try {

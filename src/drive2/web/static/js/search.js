@@ -15,7 +15,7 @@ export function setUpSearch(input, panel, go) {
   }
 
   function links() {
-    return [...panel.querySelectorAll("a.result")];
+    return [...panel.querySelectorAll("a.result, a.citation")];
   }
 
   function show(query, items) {
@@ -74,6 +74,7 @@ export function setUpSearch(input, panel, go) {
 
   input.addEventListener("input", () => {
     window.clearTimeout(timer);
+    if (input.dataset.mode === "ask") return; // ask.js answers on Enter instead
     const query = input.value.trim();
     lastQuery = query;
     if (!query) {
@@ -84,6 +85,7 @@ export function setUpSearch(input, panel, go) {
   });
 
   input.addEventListener("keydown", (event) => {
+    if (input.dataset.mode === "ask") return;
     const found = links();
     if (event.key === "ArrowDown" && found.length) {
       event.preventDefault();
@@ -112,7 +114,7 @@ export function setUpSearch(input, panel, go) {
   });
 
   panel.addEventListener("click", (event) => {
-    if (event.target.closest("a.result")) close();
+    if (event.target.closest("a.result, a.citation")) close();
   });
 
   document.addEventListener("click", (event) => {
