@@ -157,3 +157,22 @@ def test_line_answer_messages_follow_lines_rules() -> None:
     thai = answer_message("คำตอบ", "th", [CitedFile("gone.txt", "quote", None)])
     assert message_errors(thai) == [] and "footer" not in thai["contents"]
     assert not_found_message("th")["text"].startswith("ขออภัย")
+
+
+def test_how_long_is_answered_by_a_duration_or_a_length_not_any_number() -> None:
+    assert at.asks_how_long("How long should the bread bake?")
+    assert at.asks_how_long("ต้องอบขนมปังนานเท่าไร") and at.asks_how_long("ใช้เวลากี่นาที")
+    assert not at.asks_how_long("How much is the rent?")
+    assert at.answers_how_long("then bake at 230 degrees for forty minutes")
+    assert at.answers_how_long("อบ 40 นาที") and at.answers_how_long("The bridge is 2 km long.")
+    assert not at.answers_how_long("Mix 500 g of flour with 350 g of water.")
+
+
+def test_a_passage_in_the_other_language_is_lifted_by_the_models_gap() -> None:
+    e5 = calibration_for("multilingual-e5-small")
+    assert e5.cross_gap > 0
+    same, cross = e5.scale(0.80), e5.scale(0.80, cross=True)
+    assert cross == pytest.approx(e5.scale(0.80 + e5.cross_gap)) and cross > same
+    assert calibration_for("all-MiniLM-L6-v2").scale(0.4, cross=True) == calibration_for(
+        "all-MiniLM-L6-v2"
+    ).scale(0.4)

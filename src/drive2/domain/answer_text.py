@@ -149,6 +149,25 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(text))
 
 
+#: "How long" asks for a duration or a length: the sentence with the number *and* such a unit
+#: answers it, not any sentence with a number ("500 g of flour" does not say how long).
+_HOW_LONG = re.compile(r"\bhow long\b|นานเท่าไ[รห]|นานแค่ไหน|กี่(นาที|ชั่วโมง|วัน|สัปดาห์|เดือน|ปี)")
+_MEASURE = re.compile(
+    r"\b(seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|decades?|"
+    r"centur(y|ies)|m|km|kilomet(re|er)s?|met(re|er)s?|miles?|feet|ft|cm)\b|"
+    r"วินาที|นาที|ชั่วโมง|ชม\.|วัน|คืน|สัปดาห์|อาทิตย์|เดือน|ปี|ศตวรรษ|เมตร|กิโลเมตร|กม\.|ซม\.",
+    re.IGNORECASE,
+)
+
+
+def asks_how_long(question: str) -> bool:
+    return bool(_HOW_LONG.search(normalise(question)))
+
+
+def answers_how_long(text: str) -> bool:
+    return has_number(text) and bool(_MEASURE.search(text))
+
+
 @dataclass(frozen=True)
 class Sentence:
     text: str

@@ -73,11 +73,17 @@ class Calibration:
     #: so any two Thai texts look alike): its cosines say nothing about a Thai question.
     #: The embedder's own word (ports/embedder.reads_thai) decides.
     reads_thai: bool = True
+    #: How much lower the model's cosine runs when the question and the passage are in
+    #: different languages (a Thai question, an English file): added back before scaling, so
+    #: an answer in the other language is not held to a bar only same-language text reaches.
+    cross_gap: float = 0.0
 
-    def scale(self, cosine: float | None, thai_pair: bool = False) -> float:
+    def scale(self, cosine: float | None, thai_pair: bool = False, cross: bool = False) -> float:
         if cosine is None:
             return 0.0
         low, high = self.thai if thai_pair and self.thai else (self.low, self.high)
+        if cross:
+            cosine += self.cross_gap
         return min(1.0, max(0.0, (cosine - low) / (high - low)))
 
 
@@ -90,7 +96,8 @@ class Calibration:
 #: cannot read Thai.
 CALIBRATIONS = {
     "minilm": Calibration(0.15, 0.65, reads_thai=False),
-    "e5": Calibration(0.76, 0.84, thai=(0.82, 0.895)),
+    # The cross-language gap is the one search measured for e5 (services/search_calibration).
+    "e5": Calibration(0.76, 0.84, thai=(0.82, 0.895), cross_gap=0.04),
 }
 DEFAULT_CALIBRATION = Calibration(0.2, 0.8)
 
@@ -160,11 +167,21 @@ class ExtractiveAnswerer:
         calibration = calibration_for(embedder.model_name)
         self.calibration = replace(calibration, reads_thai=reads_thai(embedder))
 
-    def meaning(self, question: str, cosine: float | None, text: str = "") -> float:
+    def meaning(
+        self, question: str, cosine: float | None, text: str = "", lift_cross: bool = True
+    ) -> float:
+        """The cosine on a 0..1 scale. lift_cross: a passage in the other language is lifted
+        by the model's cross-language gap (whether it answers at all); sentences of one
+        passage are compared among themselves unlifted, so the scale does not saturate."""
         thai_question = at.language(question) == "th"
         if not self.calibration.reads_thai and thai_question:
             return 0.0
-        return self.calibration.scale(cosine, thai_question and at.language(text) == "th")
+        thai_text = at.language(text) == "th" if text else thai_question
+        return self.calibration.scale(
+            cosine,
+            thai_question and thai_text,
+            cross=lift_cross and bool(text) and thai_question != thai_text,
+        )
 
     def _needs_meaning(self, question: str, word_scores: list[float]) -> bool:
         """Embedding sentences is the slow part of an answer: skip it when the model cannot
@@ -199,6 +216,7 @@ class ExtractiveAnswerer:
         ranked: list[ScoredPassage],
     ) -> Pick | None:
         numeric = at.asks_for_number(question)
+        how_long = at.asks_how_long(question)
         split = [(p, at.sentences(p.candidate.text)) for p in ranked[:PASSAGES_FOR_SENTENCES]]
         # Weighted among these sentences: the words every sentence shares (the subject of
         # the article) count less than the word that tells the right sentence apart.
@@ -206,7 +224,8 @@ class ExtractiveAnswerer:
         options: list[tuple[float, ScoredPassage, list[at.Sentence], int]] = []
         for passage, found in split:
             for i, s in enumerate(found):
-                bonus = NUMBER_BONUS if numeric and at.has_number(s.text) else 0.0
+                fits = at.answers_how_long(s.text) if how_long else at.has_number(s.text)
+                bonus = NUMBER_BONUS if numeric and fits else 0.0
                 options.append((weights.coverage(s.text) + bonus, passage, found, i))
         if not options:
             return None
@@ -220,7 +239,7 @@ class ExtractiveAnswerer:
             cosines = [float(x) for x in vectors @ np.asarray(question_vector, dtype=np.float32)]
         best: tuple[float, ScoredPassage, list[at.Sentence], int] | None = None
         for (words_score, passage, found, i), cosine in zip(head, cosines, strict=True):
-            meaning = self.meaning(question, cosine, found[i].text)
+            meaning = self.meaning(question, cosine, found[i].text, lift_cross=False)
             score = (w_words * words_score + w_mean * meaning + w_passage * passage.score) / sum(
                 SENTENCE_WEIGHTS
             )
