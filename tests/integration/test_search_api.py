@@ -141,7 +141,11 @@ def test_each_mode_finds_the_right_file(
     assert isinstance(item["score"], float) and item["snippet"]
     assert len(item["snippet"]) <= 210
     assert [i["score"] for i in semantic] == sorted((i["score"] for i in semantic), reverse=True)
-    assert len(find(search_client, headers, "anything at all", "semantic", limit=2)) == 2
+    q = "bread recipe, hiking trip, consulting invoice, python tutorial"
+    assert len(find(search_client, headers, q, "semantic", limit=2)) == 2
+    # Only what is near enough by meaning: a query about nothing here finds nothing (before
+    # the relevance floor, semantic mode listed the nearest files whatever they were).
+    assert find(search_client, headers, "anything at all", "semantic") == []
 
 
 def test_thai_query_finds_the_thai_document_by_its_words(
