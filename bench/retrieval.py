@@ -54,6 +54,7 @@ from drive2.api.app import create_app  # noqa: E402
 from drive2.bootstrap import build_container  # noqa: E402
 from drive2.config import Settings  # noqa: E402
 from drive2.services.search_calibration import calibration_for, query_script  # noqa: E402
+from drive2.services.search_fusion import across_scripts  # noqa: E402
 from fusion_schemes import SCHEMES  # noqa: E402
 from retrieval_embedder import CachedEmbedder, embedder_for  # noqa: E402
 from retrieval_sets import TUNING, QaSet, load_sets  # noqa: E402
@@ -250,8 +251,12 @@ def ask(
         if postgres:
             order = ts_rank_ranking(container, user.id, question, DEPTH)
             ranks["pg ts_rank (before)"].append(rank_of(order, gold))
+        script = query_script(question)
+        lifted = across_scripts(found.semantic, found.semantic_chunks, cal, script)
         for name, scheme in SCHEMES.items():
-            order = scheme(found.keyword, found.semantic, cal, query_script(question))
+            # The old fusion saw raw cosines; every other scheme the service's reading.
+            semantic = found.semantic if name == "rrf60 (before)" else lifted
+            order = scheme(found.keyword, semantic, cal, script)
             ranks[name].append(rank_of(order, gold))
         raw.append(
             {
@@ -259,6 +264,7 @@ def ask(
                 "gold": gold_doc,
                 "kw": [[doc_of[h.file_id], round(h.score, 5)] for h in found.keyword],
                 "sem": [[doc_of[h.file_id], round(h.score, 5)] for h in found.semantic],
+                "lifted": [[doc_of[h.file_id], round(h.score, 5)] for h in lifted],
             }
         )
         cosines = {h.file_id: h.score for h in found.semantic}

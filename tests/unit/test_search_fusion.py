@@ -101,3 +101,16 @@ def test_only_one_side_answering_gives_that_sides_order() -> None:
     assert [f.file_id for f in fuse([], semantic, E5, Script.THAI)] == ["a", "b", "c"]
     keyword = [Hit("x", 3.0), Hit("y", 2.0)]
     assert [f.file_id for f in fuse(keyword, [], E5, Script.THAI)] == ["x", "y"]
+
+
+def test_an_answer_in_another_language_is_read_with_the_models_cross_language_gap() -> None:
+    from drive2.services.search_fusion import across_scripts
+
+    # A Thai question: a Thai bill is nearer by raw cosine than the English invoice it asks for.
+    hits = [Hit("thai-bill", 0.843), Hit("english-invoice", 0.832), Hit("nothing", 0.70)]
+    chunks = {"thai-bill": "ใบแจ้งค่าไฟฟ้า", "english-invoice": "Invoice for tax advice"}
+    lifted = across_scripts(hits, chunks, E5, Script.THAI)
+    assert [h.file_id for h in lifted] == ["english-invoice", "thai-bill", "nothing"]
+    assert lifted[0].score == pytest.approx(0.832 + E5.cross_script)
+    # MiniLM has no such gap to correct (and reads no Thai at all).
+    assert across_scripts(hits, chunks, MINILM, Script.THAI) == hits

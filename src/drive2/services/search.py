@@ -25,7 +25,15 @@ from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.names import normalise_tags
 from drive2.services.search_calibration import ModelCalibration, calibration_for, query_script
-from drive2.services.search_fusion import KEYWORD, SEMANTIC, Fused, Hit, fuse, trusted_semantic
+from drive2.services.search_fusion import (
+    KEYWORD,
+    SEMANTIC,
+    Fused,
+    Hit,
+    across_scripts,
+    fuse,
+    trusted_semantic,
+)
 
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 1000
@@ -206,7 +214,9 @@ class SearchService:
             ranked = self._exact_first(user, query, ranked)[:limit]
         elif wanted is SearchMode.SEMANTIC:
             found = self.rankings(user, query, limit, filters, keyword=False)
-            trusted = trusted_semantic(found.semantic, self._calibration, query_script(query))
+            trusted = trusted_semantic(
+                self._across_scripts(query, found), self._calibration, query_script(query)
+            )
             ranked = [
                 _Ranked(
                     h.file_id,
@@ -253,7 +263,13 @@ class SearchService:
         )
 
     def fuse(self, query: str, found: Rankings) -> list[Fused]:
-        return fuse(found.keyword, found.semantic, self._calibration, query_script(query))
+        semantic = self._across_scripts(query, found)
+        return fuse(found.keyword, semantic, self._calibration, query_script(query))
+
+    def _across_scripts(self, query: str, found: Rankings) -> list[Hit]:
+        return across_scripts(
+            found.semantic, found.semantic_chunks, self._calibration, query_script(query)
+        )
 
     def _exact_first(self, user: User, query: str, ranked: list[_Ranked]) -> list[_Ranked]:
         """Exact name, tag and phrase matches ahead of the rest, in that order; their scores

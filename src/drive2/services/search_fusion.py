@@ -11,7 +11,10 @@ prints every scheme tried, on the same two rankings):
   must reach the model's relevance floor, so a query about nothing in the drive finds
   nothing instead of the nearest files;
 - a query in a script the model does not read gets no semantic side (MiniLM on Thai): the
-  keyword order stands.
+  keyword order stands;
+- a chunk in another script than the query's has its cosine raised by the model's measured
+  cross-language gap, so that a Thai question finds the English answer before Thai text
+  that is merely in Thai.
 
 Rank fusion throws the scores away: a file first by a hair on one side and absent on the
 other ties with a clear winner (an exact file name came second that way), and a side that is
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drive2.services.search_calibration import ModelCalibration, Script
+from drive2.services.search_calibration import ModelCalibration, Script, query_script
 
 KEYWORD = "keyword"
 SEMANTIC = "semantic"
@@ -41,6 +44,22 @@ class Fused:
     keyword: float | None  # raw BM25, when the words matched
     semantic: float | None  # raw cosine of the best chunk, when it counted
     matched: tuple[str, ...]
+
+
+def across_scripts(
+    hits: list[Hit], chunks: dict[str, str], cal: ModelCalibration, script: Script
+) -> list[Hit]:
+    """Cosines of chunks in another script than the query's, raised by the model's
+    cross-script gap (best first again)."""
+    if not cal.cross_script:
+        return hits
+    lifted = [
+        Hit(h.file_id, h.score + cal.cross_script)
+        if h.file_id in chunks and query_script(chunks[h.file_id]) is not script
+        else h
+        for h in hits
+    ]
+    return sorted(lifted, key=lambda h: -h.score)
 
 
 def semantic_strength(cosine: float, cal: ModelCalibration) -> float:
