@@ -97,7 +97,7 @@ def test_a_clear_semantic_winner_beats_a_file_barely_ahead_by_words() -> None:
 
 
 def test_only_one_side_answering_gives_that_sides_order() -> None:
-    semantic = [Hit("a", 0.9), Hit("b", 0.86), Hit("c", 0.84), Hit("d", 0.8)]
+    semantic = [Hit("a", 0.9), Hit("b", 0.86), Hit("c", 0.84), Hit("d", 0.79)]
     assert [f.file_id for f in fuse([], semantic, E5, Script.THAI)] == ["a", "b", "c"]
     keyword = [Hit("x", 3.0), Hit("y", 2.0)]
     assert [f.file_id for f in fuse(keyword, [], E5, Script.THAI)] == ["x", "y"]

@@ -9,7 +9,11 @@ most cautious reading (semantic hits count only when they are clearly strong).
 How they were chosen (bench/retrieval.py prints the figures each run): multilingual-e5-small
 on the tuning set only, iapp-wiki-qa's validation split (Thai; right answers' cosines p5 0.84,
 median 0.92; the best wrong file's median 0.83; off-topic questions' best cosines 0.77-0.84),
-with a grid over zero, strong and weight for MRR@10; all-MiniLM-L6-v2, which reads no Thai,
+with a grid over zero, strong and weight for MRR@10. e5-small's cosines cannot tell an
+answer in another language (0.80-0.84 once lifted by the cross-script gap) from an off-topic
+question in the documents' own language (up to 0.84): its floor, 0.80, keeps cross-language
+answers and drops English nonsense over English files ("xyzzy nonsense" 0.78), but a Thai
+question about nothing may still list a few Thai files. all-MiniLM-L6-v2, which reads no Thai,
 on the English half of tests/integration/test_search_relevance.py (right answers p5 0.31,
 median 0.47; the best wrong file's median 0.21; "xyzzy nonsense" 0.28). Never on the sets
 the bench reports.
@@ -64,7 +68,7 @@ CALIBRATIONS: dict[str, ModelCalibration] = {
     ),
     "multilingual-e5-small": ModelCalibration(
         zero=0.78,
-        floor=0.83,
+        floor=0.80,
         strong=0.90,
         weight=0.6,
         cross_script=0.04,
