@@ -27,7 +27,7 @@ import unicodedata
 from datetime import datetime
 from functools import lru_cache
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -292,12 +292,13 @@ class SqlKeywordIndex:
             tsquery = tsquery.op("||")(
                 func.plainto_tsquery(literal_column("'simple'::regconfig"), term)
             )
-        return (
+        statement = (
             select(FileSearchRow.file_id, score)
             .join(FileRow, FileRow.id == FileSearchRow.file_id)
             .where(FileSearchRow.user_id == user_id, FileSearchRow.tsv.op("@@")(tsquery))
             .order_by(text("score DESC"), FileSearchRow.file_id)
         )
+        return cast(Select[Any], statement)
 
     def search(
         self, user_id: str, query: str, limit: int, filters: SearchFilters
