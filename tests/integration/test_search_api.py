@@ -142,7 +142,7 @@ def test_each_mode_finds_the_right_file(
     assert len(item["snippet"]) <= 210
     assert [i["score"] for i in semantic] == sorted((i["score"] for i in semantic), reverse=True)
     q = "bread recipe, hiking trip, consulting invoice, python tutorial"
-    assert len(find(search_client, headers, q, "semantic", limit=2)) == 2
+    assert len(find(search_client, headers, q, "hybrid", limit=2)) == 2
     # Only what is near enough by meaning: a query about nothing here finds nothing (before
     # the relevance floor, semantic mode listed the nearest files whatever they were).
     assert find(search_client, headers, "anything at all", "semantic") == []
