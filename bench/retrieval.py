@@ -341,7 +341,7 @@ def main() -> int:
                 dump = STAMPED.with_name(f"{STAMPED.name}.{kind}.{qa.name}.rankings.json")
                 dump.write_text(json.dumps(raw, ensure_ascii=False) + "\n", encoding="utf-8")
         results["deployments"][kind] = per_set
-    tuning = next((s for s in sets if s.tuning), sets[0] if sets else None)
+    tuning = next((s for s in sets if s.tuning), None)  # calibrate on it alone
     if tuning:
         results["off_topic"] = off_topic(embedder, tuning.documents)
         print(f"\nfloor calibration ({embedder.model_name}, {tuning.name}):")
