@@ -24,6 +24,8 @@ TABLES = {
     "file_stages",
     "ai_usage",
     "file_search",
+    "file_search_terms",
+    "file_search_totals",
     "notifications",
     "line_link_codes",
     "line_webhook_events",

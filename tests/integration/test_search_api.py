@@ -143,7 +143,11 @@ def test_each_mode_finds_the_right_file(
     assert isinstance(item["score"], float) and item["snippet"]
     assert len(item["snippet"]) <= 210
     assert [i["score"] for i in semantic] == sorted((i["score"] for i in semantic), reverse=True)
-    assert len(find(search_client, headers, "anything at all", "semantic", limit=2)) == 2
+    q = "bread recipe, hiking trip, consulting invoice, python tutorial"
+    assert len(find(search_client, headers, q, "hybrid", limit=2)) == 2
+    # Only what is near enough by meaning: a query about nothing here finds nothing (before
+    # the relevance floor, semantic mode listed the nearest files whatever they were).
+    assert find(search_client, headers, "anything at all", "semantic") == []
 
 
 def test_thai_query_finds_the_thai_document_by_its_words(
@@ -187,13 +191,19 @@ def test_filters_by_type_tag_and_date(
         f"/api/v1/files/{files['hiking']}", headers=headers, json={"tags": ["Holiday 2025"]}
     )
     assert r.status_code == 200
-    for mode in ("keyword", "semantic", "hybrid"):
-        assert ids(find(search_client, headers, q, mode, tag="holiday 2025")) == [files["hiking"]]
+    # Semantic mode shows only files near enough by meaning: a query about the trip itself.
+    trip = "hiking trip in the mountains"
+    for mode, text in (("keyword", q), ("semantic", trip), ("hybrid", q)):
+        assert ids(find(search_client, headers, text, mode, tag="holiday 2025")) == [
+            files["hiking"]
+        ]
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     yesterday = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
     assert find(search_client, headers, q, "hybrid", **{"from": tomorrow}) == []
     assert find(search_client, headers, q, "semantic", to=yesterday) == []
-    assert len(find(search_client, headers, q, "hybrid", **{"from": yesterday})) == 5
+    # The four files the query names; the Thai bill (5 before the relevance floor) is not
+    # about any of it.
+    assert len(find(search_client, headers, q, "hybrid", **{"from": yesterday})) == 4
 
 
 def test_rename_and_retag_are_searchable_at_once(

@@ -211,7 +211,10 @@ QUERIES: dict[str, str] = {
 #: Floors, set below what this corpus measures (see the JSON) so a regression shows.
 FLOORS = {
     "hybrid": {"recall@1": 0.8, "recall@5": 0.9, "mrr": 0.85},
-    "semantic": {"recall@1": 0.75, "recall@5": 0.9, "mrr": 0.8},
+    # Semantic mode answers the four Thai queries with nothing while the model is MiniLM, which
+    # reads no Thai (before the relevance floor it "found" Thai files only because every Thai
+    # text is a run of the same unknown tokens to it), and shows no file below the floor.
+    "semantic": {"recall@1": 0.7, "recall@5": 0.7, "mrr": 0.7},
     "keyword": {"recall@1": 0.55, "recall@5": 0.6, "mrr": 0.6},
 }
 

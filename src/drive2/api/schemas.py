@@ -157,6 +157,11 @@ class SearchItemOut(BaseModel):
     # Additive to DESIGN.md section 4: enough to show a result without a second request.
     content_type: str
     uploaded_at: datetime | None
+    # Additive too: why it was found. "name", "tag", "phrase" (exact matches, listed first),
+    # "keyword", "semantic"; and each side's own score (BM25; cosine of the best chunk).
+    matched: list[str] = []
+    keyword_score: float | None = None
+    semantic_score: float | None = None
 
 
 class DateRangeOut(BaseModel):

@@ -2,9 +2,12 @@
 
 Semantic: the query embedded by the same model as the chunks, the vector index asked for the
 nearest chunks of this user's files only (restricted further to the files the filters allow),
-chunk hits folded into files by their best chunk. Keyword: the keyword index (FTS5 /
-PostgreSQL full text). Hybrid: reciprocal rank fusion (k = 60) of the two file rankings.
-Every result is checked against the user's own files before it is shown.
+chunk hits folded into files by their best chunk; hits below the model's calibrated floor
+are not shown (search_calibration). Keyword: BM25 over the keyword index (FTS5 / PostgreSQL).
+Hybrid: calibrated score fusion of the two (search_fusion). In keyword and hybrid mode a file
+whose name or a tag is exactly the query, or that holds the query's words as a phrase, goes
+first. Every result says which modes matched it, and is checked against the user's own files
+before it is shown.
 """
 
 from __future__ import annotations
@@ -24,13 +27,27 @@ from drive2.domain.query_dates import QueryDates, parse_query_dates
 from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.names import normalise_tags
+from drive2.services.search_calibration import ModelCalibration, calibration_for, query_script
+from drive2.services.search_fusion import (
+    DATE,
+    KEYWORD,
+    SEMANTIC,
+    Fused,
+    Hit,
+    across_scripts,
+    fuse,
+    trusted_semantic,
+)
 
-RRF_K = 60
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 1000
 SNIPPET_CHARS = 200
 #: Chunks asked of the vector index per file wanted: several chunks of one file may lead.
 CHUNKS_PER_FILE = 5
+#: Files each side ranks before hybrid fusion, at least.
+FUSION_DEPTH = 50
+#: Exact matches go first, names before tags before phrases.
+EXACT_TIER = {"name": 3, "tag": 2, "phrase": 1}
 
 
 class SearchMode(StrEnum):
@@ -101,6 +118,19 @@ class SearchResult:
     snippet: str
     content_type: str
     uploaded_at: datetime | None
+    #: Why it was found: "name", "tag" or "phrase" (an exact match), "keyword", "semantic".
+    matched: tuple[str, ...] = ()
+    keyword_score: float | None = None  # BM25
+    semantic_score: float | None = None  # cosine of the best chunk
+
+
+@dataclass(frozen=True)
+class Rankings:
+    """Each side's own ranking of a query, before fusion (best first)."""
+
+    keyword: list[Hit]
+    semantic: list[Hit]
+    semantic_chunks: dict[str, str]
 
 
 class KeywordIndex(Protocol):
@@ -124,6 +154,12 @@ class KeywordIndex(Protocol):
         """The user's files that the filters allow, latest document date first."""
         ...
 
+    def exact_matches(self, user_id: str, query: str, file_ids: list[str]) -> dict[str, str]:
+        """Of the given files, those whose name (without its extension) or one of whose tags
+        is the query word for word ("name", "tag"), or that hold the query's words (two or
+        more) in a row ("phrase")."""
+        ...
+
     def files(self, user_id: str, file_ids: list[str]) -> dict[str, FileSummary]:
         """Those of the given files that are the user's and not in the trash."""
         ...
@@ -134,6 +170,9 @@ class _Ranked:
     file_id: str
     score: float
     snippet: str | None = None  # semantic hits carry their best chunk
+    matched: tuple[str, ...] = ()
+    keyword: float | None = None
+    semantic: float | None = None
 
 
 def _clean(text: str) -> str:
@@ -166,14 +205,6 @@ def keyword_snippet(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> 
         space = flat.rfind(" ", first, end)
         end = space if space > first else end
     return ("…" if start else "") + flat[start:end].strip() + ("…" if end < len(flat) else "")
-
-
-def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, file_id in enumerate(ranking, start=1):
-            scores[file_id] = scores.get(file_id, 0.0) + 1.0 / (k + rank)
-    return scores
 
 
 class SearchService:
@@ -221,26 +252,97 @@ class SearchService:
         if dates is not None and not query:
             ranked = self._dated(user, limit, filters)
         elif wanted is SearchMode.KEYWORD:
-            ranked = self._keyword(user, query, limit, filters)
-        elif wanted is SearchMode.SEMANTIC:
-            ranked = self._semantic(user, query, limit, filters)
-        else:
-            depth = max(limit * 3, 30)
-            by_keyword = self._keyword(user, query, depth, filters)
-            by_meaning = self._semantic(user, query, depth, filters)
-            fused = rrf([[r.file_id for r in by_keyword], [r.file_id for r in by_meaning]])
-            chunks = {r.file_id: r.snippet for r in by_meaning}
             ranked = [
-                _Ranked(fid, score, chunks.get(fid))
-                for fid, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
-            ][:limit]
+                _Ranked(h.file_id, h.score, None, (KEYWORD,), keyword=h.score)
+                for h in self._keyword(user, query, limit, filters)
+            ]
+            ranked = self._exact_first(user, query, ranked)[:limit]
+        elif wanted is SearchMode.SEMANTIC:
+            found = self.rankings(user, query, limit, filters, keyword=False)
+            trusted = trusted_semantic(
+                self._across_scripts(query, found), self._calibration, query_script(query)
+            )
+            ranked = [
+                _Ranked(
+                    h.file_id,
+                    h.score,
+                    found.semantic_chunks.get(h.file_id),
+                    (SEMANTIC,),
+                    semantic=h.score,
+                )
+                for h in trusted
+            ]
+        else:
+            # A model that cannot read the query's script has nothing to add: not asked.
+            readable = query_script(query) in self._calibration.scripts
+            found = self.rankings(
+                user, query, max(limit * 3, FUSION_DEPTH), filters, semantic=readable
+            )
+            fused = self.fuse(query, found)
+            ranked = self._exact_first(
+                user, query, [_from_fused(f, found.semantic_chunks) for f in fused]
+            )[:limit]
         results = SearchResults(self._results(user, query, ranked, wanted))
         results.dates = dates
         return results
 
     def _dated(self, user: User, limit: int, filters: SearchFilters) -> list[_Ranked]:
         ids = self.keyword.newest(user.id, filters, limit)
-        return [_Ranked(fid, 1.0 / (RRF_K + rank)) for rank, fid in enumerate(ids, start=1)]
+        return [_Ranked(fid, 1.0 / rank, matched=(DATE,)) for rank, fid in enumerate(ids, start=1)]
+
+    @property
+    def _calibration(self) -> ModelCalibration:
+        return calibration_for(self.embedder.model_name)
+
+    def rankings(
+        self,
+        user: User,
+        query: str,
+        depth: int,
+        filters: SearchFilters | None = None,
+        keyword: bool = True,
+        semantic: bool = True,
+    ) -> Rankings:
+        """Both sides' raw rankings (hybrid's input; the retrieval bench reads them too)."""
+        filters = filters or SearchFilters()
+        by_keyword = self._keyword(user, query, depth, filters) if keyword else []
+        by_meaning = self._semantic(user, query, depth, filters) if semantic else []
+        return Rankings(
+            keyword=[Hit(r.file_id, r.score) for r in by_keyword],
+            semantic=[Hit(r.file_id, r.score) for r in by_meaning],
+            semantic_chunks={r.file_id: r.snippet for r in by_meaning if r.snippet},
+        )
+
+    def fuse(self, query: str, found: Rankings) -> list[Fused]:
+        semantic = self._across_scripts(query, found)
+        return fuse(found.keyword, semantic, self._calibration, query_script(query))
+
+    def _across_scripts(self, query: str, found: Rankings) -> list[Hit]:
+        return across_scripts(
+            found.semantic, found.semantic_chunks, self._calibration, query_script(query)
+        )
+
+    def _exact_first(self, user: User, query: str, ranked: list[_Ranked]) -> list[_Ranked]:
+        """Exact name, tag and phrase matches ahead of the rest, in that order; their scores
+        lifted so that the scores still fall as the list goes down."""
+        exact = self.keyword.exact_matches(user.id, query, [r.file_id for r in ranked])
+        if not exact:
+            return ranked
+        step = max(r.score for r in ranked) + 1.0  # above any plain score
+        lifted = [
+            _Ranked(
+                r.file_id,
+                r.score + step * EXACT_TIER[exact[r.file_id]],
+                r.snippet,
+                (exact[r.file_id], *r.matched),
+                r.keyword,
+                r.semantic,
+            )
+            if r.file_id in exact
+            else r
+            for r in ranked
+        ]
+        return sorted(lifted, key=lambda r: -r.score)
 
     @staticmethod
     def _normalised(filters: SearchFilters) -> SearchFilters:
@@ -303,6 +405,9 @@ class SearchService:
                     snippet=snippet,
                     content_type=f.content_type,
                     uploaded_at=f.uploaded_at,
+                    matched=r.matched,
+                    keyword_score=None if r.keyword is None else round(r.keyword, 6),
+                    semantic_score=None if r.semantic is None else round(r.semantic, 6),
                 )
             )
         return out
@@ -320,3 +425,7 @@ class SearchService:
             or keyword_snippet(f.summary or "", terms)
             or _trim(f.summary or f.text)
         )
+
+
+def _from_fused(f: Fused, chunks: dict[str, str]) -> _Ranked:
+    return _Ranked(f.file_id, f.score, chunks.get(f.file_id), f.matched, f.keyword, f.semantic)

@@ -8,8 +8,12 @@ file's result, see SqlRepository.complete); the database only indexes them:
 
 - SQLite: an external-content FTS5 table ``file_search_fts`` kept in step by triggers, ranked
   by bm25 with the filename weighted highest, then tags, summary and text;
-- PostgreSQL: a weighted ``tsvector`` (filename and tags A, summary B, text D; 'simple'
-  configuration) kept by a trigger, with a GIN index, ranked by ts_rank.
+- PostgreSQL: a weighted ``tsvector`` (filename A, tags B, summary C, text D; 'simple'
+  configuration) kept by a trigger, with a GIN index, ranked by the same BM25 as FTS5's
+  (same k1, b, column weights and idf), computed in SQL from each matching row's tsvector
+  (its words' counts per column), its word count, and the per-word document counts that
+  triggers keep (migration 0013). ts_rank, which this replaced, has no idf: it ranked
+  clearly worse on the same data (bench/retrieval.py).
 
 A query is the OR of its words minus stop words, so a natural-language question still finds
 documents that share its important words. Every query is restricted to one user inside SQL.
@@ -17,11 +21,13 @@ documents that share its important words. Every query is restricted to one user 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from pathlib import PurePath
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,7 +39,9 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -41,7 +49,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from drive2.adapters.db.tables import FileRow, FileSearchRow, FileTagRow
+from drive2.adapters.db.tables import (
+    FileRow,
+    FileSearchRow,
+    FileSearchTermRow,
+    FileSearchTotalsRow,
+    FileTagRow,
+)
 from drive2.services.search import FileSummary, KeywordHit, SearchFilters
 
 #: Text beyond this many characters is not keyword-indexed (PostgreSQL caps a tsvector at
@@ -49,8 +63,11 @@ from drive2.services.search import FileSummary, KeywordHit, SearchFilters
 #: up to MAX_CHUNKS_PER_FILE.
 MAX_INDEXED_CHARS = 200_000
 MAX_QUERY_TERMS = 32
-#: bm25 column weights: filename, tags, summary, body.
+#: bm25 column weights: filename, tags, summary, body (PostgreSQL: tsvector weights A-D).
 FTS_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
+#: FTS5's bm25 constants, which the PostgreSQL ranking uses too.
+BM25_K1 = 1.2
+BM25_B = 0.75
 
 _THAI_RUN = re.compile(r"[\u0e00-\u0e7f]+")
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e2e\u0e50-\u0e59]")
@@ -229,22 +246,9 @@ class SqlKeywordIndex:
     def query_terms(self, query: str) -> list[str]:
         return query_terms(query)
 
-    def _statement(self, user_id: str, terms: list[str]) -> Select[Any]:
+    def _statement(self, s: Session, user_id: str, terms: list[str]) -> Select[Any]:
         if self.dialect == "postgresql":
-            tsquery: ColumnElement[Any] = func.plainto_tsquery(
-                literal_column("'simple'::regconfig"), terms[0]
-            )
-            for term in terms[1:]:
-                tsquery = tsquery.op("||")(
-                    func.plainto_tsquery(literal_column("'simple'::regconfig"), term)
-                )
-            score: ColumnElement[Any] = func.ts_rank(FileSearchRow.tsv, tsquery, 1)
-            return (
-                select(FileSearchRow.file_id, score.label("score"))
-                .join(FileRow, FileRow.id == FileSearchRow.file_id)
-                .where(FileSearchRow.user_id == user_id, FileSearchRow.tsv.op("@@")(tsquery))
-                .order_by(score.desc(), FileSearchRow.file_id)
-            )
+            return self._postgres_bm25(s, user_id, terms)
         fts = table("file_search_fts", column("rowid"))
         bm25 = func.bm25(literal_column("file_search_fts"), *FTS_WEIGHTS)
         match = " OR ".join(f'"{term}"' for term in terms)  # words only: no quotes inside
@@ -258,17 +262,103 @@ class SqlKeywordIndex:
             .order_by(bm25, FileSearchRow.file_id)
         )
 
+    def _postgres_bm25(self, s: Session, user_id: str, terms: list[str]) -> Select[Any]:
+        """FTS5's bm25, term for term: idf = ln((N - n + 0.5) / (n + 0.5)) (at least 1e-6),
+        f = the term's count in each column times the column's weight, summed, and
+        idf * f * (k1 + 1) / (f + k1 * (1 - b + b * words / average words)) over the terms."""
+        totals = s.get(FileSearchTotalsRow, 1)
+        rows = max(int(totals.docs), 1) if totals else 1
+        average = (int(totals.words) / rows if totals else 0.0) or 1.0
+        counts = {
+            str(term): int(docs)
+            for term, docs in s.execute(
+                select(FileSearchTermRow.term, FileSearchTermRow.docs).where(
+                    FileSearchTermRow.term.in_(terms)
+                )
+            )
+        }
+        idfs = [
+            max(math.log((rows - n + 0.5) / (n + 0.5)), 1e-6)
+            for n in (counts.get(t, 0) for t in terms)
+        ]
+        a, b, c, d = FTS_WEIGHTS
+        score = text(
+            f"""(SELECT sum(q.idf * t.f * {BM25_K1 + 1} / (t.f + {BM25_K1} * (1 - {BM25_B}
+                    + {BM25_B} * file_search.words / CAST(:average AS float8))))
+                FROM (SELECT u.lexeme, sum(CASE w WHEN 'A' THEN {a} WHEN 'B' THEN {b}
+                                WHEN 'C' THEN {c} ELSE {d} END) AS f
+                      FROM unnest(file_search.tsv) AS u(lexeme, positions, weights),
+                           unnest(u.weights) AS w
+                      WHERE u.lexeme = ANY(CAST(:terms AS text[]))
+                      GROUP BY u.lexeme) AS t
+                JOIN unnest(CAST(:terms AS text[]), CAST(:idfs AS float8[])) AS q(term, idf)
+                  ON q.term = t.lexeme) AS score"""
+        ).bindparams(average=average, terms=terms, idfs=idfs)
+        tsquery: ColumnElement[Any] = func.plainto_tsquery(
+            literal_column("'simple'::regconfig"), terms[0]
+        )
+        for term in terms[1:]:
+            tsquery = tsquery.op("||")(
+                func.plainto_tsquery(literal_column("'simple'::regconfig"), term)
+            )
+        statement = (
+            select(FileSearchRow.file_id, score)
+            .join(FileRow, FileRow.id == FileSearchRow.file_id)
+            .where(FileSearchRow.user_id == user_id, FileSearchRow.tsv.op("@@")(tsquery))
+            .order_by(text("score DESC"), FileSearchRow.file_id)
+        )
+        return cast(Select[Any], statement)
+
     def search(
         self, user_id: str, query: str, limit: int, filters: SearchFilters
     ) -> list[KeywordHit]:
         terms = query_terms(query)
         if not terms:
             return []
-        statement = (
-            self._statement(user_id, terms).where(*filter_clauses(user_id, filters)).limit(limit)
-        )
         with Session(self.engine) as s:
-            return [KeywordHit(str(r[0]), float(r[1])) for r in s.execute(statement)]
+            statement = (
+                self._statement(s, user_id, terms)
+                .where(*filter_clauses(user_id, filters))
+                .limit(limit)
+            )
+            return [KeywordHit(str(r[0]), float(r[1] or 0.0)) for r in s.execute(statement)]
+
+    def exact_matches(self, user_id: str, query: str, file_ids: list[str]) -> dict[str, str]:
+        wanted = " ".join(words(query))
+        if not wanted or not file_ids:
+            return {}
+        phrase = f"% {_escape_like(wanted)} %" if " " in wanted else None
+        spaced = literal(" ") + FileSearchRow.body + literal(" ")
+        named = literal(" ") + FileSearchRow.summary + literal(" ")
+        statement = (
+            select(
+                FileRow.id,
+                FileRow.filename,
+                or_(spaced.like(phrase, escape="\\"), named.like(phrase, escape="\\"))
+                if phrase
+                else literal(False),
+            )
+            .join(FileSearchRow, FileSearchRow.file_id == FileRow.id)
+            .where(FileRow.user_id == user_id, FileRow.id.in_(file_ids))
+        )
+        out: dict[str, str] = {}
+        with Session(self.engine) as s:
+            rows = s.execute(statement).all()
+            tags = s.execute(
+                select(FileTagRow.file_id, FileTagRow.tag).where(
+                    FileTagRow.file_id.in_([str(r[0]) for r in rows])
+                )
+            ).all()
+        tagged = {str(fid) for fid, tag in tags if index_text(tag) == wanted}
+        for fid, filename, in_text in rows:
+            name = index_text(PurePath(str(filename)).stem) or index_text(str(filename))
+            if wanted in (name, index_text(str(filename))):
+                out[str(fid)] = "name"
+            elif str(fid) in tagged:
+                out[str(fid)] = "tag"
+            elif in_text or (phrase and f" {wanted} " in f" {index_text(str(filename))} "):
+                out[str(fid)] = "phrase"
+        return out
 
     def file_ids(self, user_id: str, filters: SearchFilters) -> list[str]:
         with Session(self.engine) as s:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
@@ -181,6 +182,28 @@ class FileSearchRow(Base):
     tsv: Mapped[str | None] = mapped_column(
         Text().with_variant(TSVECTOR(), "postgresql"), nullable=True
     )
+    #: The row's word count, set by a PostgreSQL trigger for BM25 (migration 0013).
+    words: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class FileSearchTermRow(Base):
+    """PostgreSQL's BM25 statistics: how many indexed rows hold each word, kept by a trigger
+    (migration 0013). Empty on SQLite, whose FTS5 table keeps its own."""
+
+    __tablename__ = "file_search_terms"
+
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
+    docs: Mapped[int] = mapped_column(Integer)
+
+
+class FileSearchTotalsRow(Base):
+    """One row (id 1): how many rows file_search has and their words in all; see above."""
+
+    __tablename__ = "file_search_totals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    docs: Mapped[int] = mapped_column(BigInteger)
+    words: Mapped[int] = mapped_column(BigInteger)
 
 
 # --- LINE notifications and the bot (migration 0005) -------------------------------------------

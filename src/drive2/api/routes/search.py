@@ -83,6 +83,9 @@ async def search(
                 snippet=r.snippet,
                 content_type=r.content_type,
                 uploaded_at=r.uploaded_at,
+                matched=list(r.matched),
+                keyword_score=r.keyword_score,
+                semantic_score=r.semantic_score,
             )
             for r in results
         ],

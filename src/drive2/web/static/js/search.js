@@ -3,6 +3,19 @@ import { api } from "./api.js";
 import { clear, h, highlight, kindLabel, queryTerms } from "./dom.js";
 
 const DEBOUNCE_MS = 250;
+const WHY = {
+  name: "file name",
+  tag: "tag",
+  phrase: "exact phrase",
+  keyword: "words",
+  semantic: "meaning",
+};
+
+// "Matched: file name · words · meaning": why the result was found, from the API's matched.
+function why(item) {
+  const reasons = (item.matched || []).filter((m) => m in WHY).map((m) => WHY[m]);
+  return reasons.length ? `Matched: ${reasons.join(" · ")}` : "";
+}
 
 export function setUpSearch(input, panel, go) {
   let timer = 0;
@@ -41,6 +54,7 @@ export function setUpSearch(input, panel, go) {
                   { class: "result-text" },
                   h("span", { class: "result-name" }, highlight(item.filename, terms)),
                   h("span", { class: "snippet" }, highlight(item.snippet, terms)),
+                  h("span", { class: "why", title: `score ${item.score}` }, why(item)),
                 ),
               ),
             ),
