@@ -16,7 +16,17 @@ from drive2 import __version__
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
-from drive2.api.routes import auth, events, files, health, line, search, session, users
+from drive2.api.routes import (
+    auth,
+    events,
+    files,
+    health,
+    line,
+    line_login,
+    search,
+    session,
+    users,
+)
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
 from drive2.web.routes import install_web_app
@@ -90,7 +100,8 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
-    install_web_app(app)
+    app.include_router(line_login.router, prefix=API_PREFIX)  # sign in with LINE, LIFF
+    install_web_app(app, container.settings)
     document_errors(app, API_PREFIX)
     return app
 
