@@ -25,7 +25,7 @@ from tests.conftest import SettingsFactory
 from tests.support.api import register_and_login, upload
 from tests.support.fake_line import FakeLine
 from tests.support.fake_line_login import FakeLineLogin, LineProfile, s256
-from tests.support.line import link_line_account
+from tests.support.line import finish_file, link_line_account
 from tests.support.line_login import (
     CALLBACK,
     CSRF,
@@ -576,3 +576,40 @@ def test_the_flow_cookie_expires(client: TestClient, fake: FakeLineLogin) -> Non
         r = client.get(callback, follow_redirects=False)
         _failure_page(r, "did not start in this browser")
     assert fake.paths("/oauth2/v2.1/token") == []
+
+
+# --- the bot's messages open the LIFF app ---------------------------------------------------
+def _uris(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["uri"]] if node.get("type") == "uri" and "uri" in node else []
+        return found + [u for value in node.values() for u in _uris(value)]
+    if isinstance(node, list):
+        return [u for value in node for u in _uris(value)]
+    return []
+
+
+def test_the_bots_messages_open_files_in_the_liff_app(
+    make_settings: SettingsFactory, fake: FakeLineLogin, bot: FakeLine
+) -> None:
+    liff_id = "1650000001-AbCdEfGh"
+    client, c = _app(
+        make_settings, **fake.env(), **bot.env(), LIFF_ID=liff_id, PUBLIC_URL="https://d.example"
+    )
+    with client:
+        headers = register_and_login(client)
+        line_user = "U" + uuid.uuid4().hex
+        user_id = link_line_account(client, headers, line_user)
+        done = upload(client, headers, "a.txt", b"ready").json()["file_id"]
+        broken = upload(client, headers, "b.txt", b"broken").json()["file_id"]
+        finish_file(c.repo, done)
+        finish_file(c.repo, broken, ok=False)
+        assert c.notifications.send_completion(done, user_id) == "sent"
+        assert c.notifications.send_failure(broken, user_id, "truncated PDF") == "sent"
+        assert c.notifications.send_daily_summary(user_id) == "sent"
+        completed, failed, summary = (p.body["messages"] for p in bot.pushes(line_user))
+        assert f"https://liff.line.me/{liff_id}/#/files/{done}" in _uris(completed)
+        assert f"https://liff.line.me/{liff_id}/#/files/{broken}" in _uris(failed)
+        assert _uris(summary) == [f"https://liff.line.me/{liff_id}/"]
+        # No signed download links when the LIFF app opens the file (signed in by LINE).
+        assert not [u for u in _uris([completed, failed]) if "/api/v1/line/files/" in u]
+    c.close()
