@@ -244,6 +244,8 @@ class FakeLineLogin:
             return self._verify(seen.form)
         if seen.method == "GET" and seen.path == "/oauth2/v2.1/certs":
             return _json(200, self.liff_jwks())
+        if seen.path == "/favicon.ico":  # a browser on the consent page asks for it
+            return 204, b"", {}
         return _json(404, {"message": "Not found"})
 
     def _authorize(self, q: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
