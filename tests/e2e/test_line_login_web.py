@@ -8,13 +8,16 @@ session cookie (Strict) the way it will for real users.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from drive2.adapters.db.migrate import upgrade
 from drive2.api.app import create_app
@@ -176,3 +179,127 @@ def test_sign_in_with_line_in_a_browser(
     assert unexpected == [], failed
     assert all("status of 40" in e for e in errors.errors), errors.errors
     context.close()
+
+
+UPLOAD_ONE = """() => {
+    const form = new FormData();
+    form.append("file", new File(["from LINE"], "from-line.txt", { type: "text/plain" }));
+    return fetch("/api/v1/files/upload",
+                 { method: "POST", body: form, headers: { "X-Drive2-CSRF": "1" } })
+        .then((r) => r.json()).then((b) => b.file_id);
+}"""
+
+
+# --- inside LINE: the LIFF app --------------------------------------------------------------
+#: LINE's in-app browser on Android, opening a LIFF app.
+LINE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36 Line/14.10.0 LIFF"
+)
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _liff_fragment(line: FakeLineLogin, profile: LineProfile, endpoint: str) -> str:
+    """What LINE puts after '#' when it opens a LIFF app: the tokens liff.init() reads."""
+    liff_id = f"{line.channel_id}-AbCdEfGh"
+    context = {
+        "type": "utou",
+        "userId": profile.user_id,
+        "liffId": liff_id,
+        "viewType": "full",
+        "endpointUrl": endpoint,
+        "permanentLinkPattern": "concat",
+        "scope": ["openid", "profile"],
+        "availability": {},
+    }
+    return urlencode(
+        {
+            "access_token": "liff-access-token",
+            "context_token": f"x.{_b64(context)}.y",
+            "feature_token": "liff-feature-token",
+            "id_token": line.issue_liff_token(profile),
+            "client_id": line.channel_id,
+        }
+    )
+
+
+def _line_app_context(chromium: Browser, line: FakeLineLogin, seen: list[str]) -> BrowserContext:
+    """A browser that looks like LINE's: its user agent, the native object LIFF waits for,
+    and LINE's servers (api.line.me) answered by the fake, as the SDK calls them."""
+    context = chromium.new_context(
+        user_agent=LINE_USER_AGENT, viewport={"width": 400, "height": 800}
+    )
+    context.add_init_script("window._liff = { features: [] };")
+
+    def answer(route: Route) -> None:
+        url = route.request.url
+        seen.append(url)
+        cors = {"Access-Control-Allow-Origin": "*"}
+        if url.startswith("https://api.line.me/oauth2/v2.1/verify?access_token="):
+            body: object = {
+                "scope": "openid profile",
+                "client_id": line.channel_id,
+                "expires_in": 3600,
+            }
+            route.fulfill(status=200, json=body, headers=cors)
+        elif url == "https://api.line.me/oauth2/v2.1/certs":
+            route.fulfill(status=200, json=line.liff_jwks(), headers=cors)
+        else:
+            route.fulfill(status=404, json={"message": "Not found"}, headers=cors)
+
+    for host in (
+        "https://api.line.me/**",
+        "https://access.line.me/**",
+        "https://*.line-scdn.net/**",
+    ):
+        context.route(host, answer)
+    return context
+
+
+def test_inside_line_the_liff_app_signs_in_with_its_id_token(
+    drive2: str, line: FakeLineLogin, chromium: Browser, shots: Path
+) -> None:
+    profile = LineProfile("U" + uuid.uuid4().hex, "Malee")
+    seen: list[str] = []
+    context = _line_app_context(chromium, line, seen)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    errors = PageErrors(page)
+    verify_calls = len(line.paths("/oauth2/v2.1/verify"))
+
+    # LINE opens the endpoint URL with its tokens: no sign-in page, no password.
+    page.goto(f"{drive2}/#{_liff_fragment(line, profile, drive2 + '/')}")
+    expect(page.get_by_role("heading", name="My files")).to_be_visible()
+    expect(page.locator("#who")).to_have_text("Malee")
+    account = page.evaluate("fetch('/api/v1/users/me').then((r) => r.json())")
+    assert account["line_user_id"] == profile.user_id and account["email"] is None
+    # Drive2 checked the ID token at LINE's verify endpoint (the fake, over HTTP), and the
+    # SDK checked it in the page against LINE's keys.
+    assert len(line.paths("/oauth2/v2.1/verify")) == verify_calls + 1
+    assert "https://api.line.me/oauth2/v2.1/certs" in seen
+    file_id = page.evaluate(UPLOAD_ONE)
+    context.close()
+
+    # "Open file" in a bot message: https://liff.line.me/<id>/#/files/<file id>. LINE opens
+    # the endpoint with liff.state; liff.init() restores the fragment and the app routes there.
+    context = _line_app_context(chromium, line, seen)
+    page = context.new_page()
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    state = urlencode({"liff.state": f"#/files/{file_id}"})
+    page.goto(f"{drive2}/?{state}#{_liff_fragment(line, profile, drive2 + '/')}")
+    expect(page.get_by_role("heading", name="from-line.txt")).to_be_visible()
+    assert page.url.endswith(f"#/files/{file_id}")
+    page.screenshot(path=shots / "liff-file.png")
+    context.close()
+
+    # The CSP held: the only thing it stopped is the SDK's optional extension script from
+    # LINE's CDN (the SDK goes on without it); no script came from anywhere but Drive2.
+    assert blocked and all("static.line-scdn.net/liff/edge/2/" in b for b in blocked), blocked
+    assert not [u for u in seen if u.endswith(".js")], seen
+    assert all(
+        "Content Security" in e or "status of 40" in e or "LiffError" in e for e in errors.errors
+    ), errors.errors
