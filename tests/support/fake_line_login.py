@@ -12,8 +12,9 @@ token exchange and ID-token check run against it.
 - POST /oauth2/v2.1/verify (form) answers LINE's claims for a good token (iss, sub, aud,
   exp, iat, nonce, amr, name, picture) and LINE's errors for a forged, expired, other
   channel's or wrong-nonce token.
-- GET /oauth2/v2.1/certs: the ES256 key of LIFF ID tokens (`issue_liff_token`), which the
-  LIFF SDK checks in the browser.
+- GET /oauth2/v2.1/certs: the ES256 key of LIFF ID tokens (`issue_liff_token`), and
+  GET /oauth2/v2.1/verify?access_token=: the access token LINE gives a LIFF app
+  (`issue_liff_access_token`); the LIFF SDK checks both in the browser.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class FakeLineLogin:
         self.requests: list[Seen] = []
         self.exchanges: list[Exchange] = []
         self.grants: dict[str, Grant] = {}
+        self.access_tokens: dict[str, str] = {}
         self._pending: dict[str, dict[str, str]] = {}
         self._liff_key = ec.generate_private_key(ec.SECP256R1())
         self._lock = threading.Lock()
@@ -177,6 +179,12 @@ class FakeLineLogin:
         profile = profile or self.next_profile
         return self._id_token(profile, aud or self.channel_id, None, expires_in, liff=True)
 
+    def issue_liff_access_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self.access_tokens[token] = self.channel_id
+        return token
+
     def liff_jwks(self) -> dict[str, Any]:
         numbers = self._liff_key.public_key().public_numbers()
         key = {
@@ -244,6 +252,8 @@ class FakeLineLogin:
             return self._verify(seen.form)
         if seen.method == "GET" and seen.path == "/oauth2/v2.1/certs":
             return _json(200, self.liff_jwks())
+        if seen.method == "GET" and seen.path == "/oauth2/v2.1/verify":
+            return self._verify_access_token(seen.query.get("access_token", ""))
         if seen.path == "/favicon.ico":  # a browser on the consent page asks for it
             return 204, b"", {}
         return _json(404, {"message": "Not found"})
@@ -377,6 +387,17 @@ class FakeLineLogin:
         if "user_id" in form and claims.get("sub") != form["user_id"]:
             return invalid("Invalid IdToken Subject Identifier.")
         return _json(200, claims)
+
+    def _verify_access_token(self, token: str) -> tuple[int, bytes, dict[str, str]]:
+        with self._lock:
+            client_id = self.access_tokens.get(token)
+        if client_id is None:
+            return _json(
+                400, {"error": "invalid_request", "error_description": "access token expired"}
+            )
+        return _json(
+            200, {"scope": "openid profile", "client_id": client_id, "expires_in": 2591659}
+        )
 
 
 def _json(status: int, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
