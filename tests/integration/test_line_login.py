@@ -5,6 +5,7 @@ account per LINE user id, LIFF ID tokens, and linking and unlinking from setting
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -613,3 +614,24 @@ def test_the_bots_messages_open_files_in_the_liff_app(
         # No signed download links when the LIFF app opens the file (signed in by LINE).
         assert not [u for u in _uris([completed, failed]) if "/api/v1/line/files/" in u]
     c.close()
+
+
+def test_line_secrets_stay_out_of_settings_repr_and_the_logs(
+    client: TestClient, fake: FakeLineLogin, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    c: Container = client.app.state.container  # type: ignore[attr-defined]
+    assert fake.channel_secret not in repr(c.settings)
+    sign_in_with_line(client)
+    session = client.cookies["drive2_session"]
+    fake.verify_error = "IdToken expired."
+    sign_in_with_line(browser_for(client))  # a failure logs too
+    fake.verify_error = None
+    liff_token = fake.issue_liff_token()
+    client.post("/api/v1/auth/line/liff", json={"id_token": liff_token}, headers=CSRF)
+    client.post("/api/v1/auth/line/liff", json={"id_token": liff_token + "x"}, headers=CSRF)
+    [verifier, *_] = [r.form["code_verifier"] for r in fake.paths("/oauth2/v2.1/token")]
+    logged = caplog.text
+    assert "/oauth2/v2.1/token" in logged  # the requests were logged, at DEBUG too
+    for secret in (fake.channel_secret, verifier, session, *fake.id_tokens):
+        assert secret not in logged

@@ -105,6 +105,8 @@ class FakeLineLogin:
         self.exchanges: list[Exchange] = []
         self.grants: dict[str, Grant] = {}
         self.access_tokens: dict[str, str] = {}
+        #: Every ID token handed out, so a test can look for them where they must not be.
+        self.id_tokens: list[str] = []
         self._pending: dict[str, dict[str, str]] = {}
         self._liff_key = ec.generate_private_key(ec.SECP256R1())
         self._lock = threading.Lock()
@@ -226,10 +228,14 @@ class FakeLineLogin:
         if nonce is not None:
             claims["nonce"] = nonce
         if liff:
-            return jwt.encode(
+            token = jwt.encode(
                 claims, self._liff_key, algorithm="ES256", headers={"kid": LIFF_KEY_ID}
             )
-        return jwt.encode(claims, self.channel_secret, algorithm="HS256")
+        else:
+            token = jwt.encode(claims, self.channel_secret, algorithm="HS256")
+        with self._lock:
+            self.id_tokens.append(token)
+        return token
 
     def _decode(self, token: str) -> dict[str, Any]:
         """Signature only; the verify endpoint checks the claims itself, like LINE."""
