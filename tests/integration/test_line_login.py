@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
@@ -33,6 +32,7 @@ from tests.support.line_login import (
     FLOW_COOKIE,
     START,
     authorize_query,
+    cancel_at_line,
     line_leg,
     me,
     set_flow_cookie,
@@ -285,17 +285,10 @@ def test_a_verify_error_signs_nobody_in(client: TestClient, fake: FakeLineLogin)
 
 def test_cancelling_at_line_says_so(client: TestClient, fake: FakeLineLogin) -> None:
     fake.consent_page = True
-    location = start(client).headers["location"]
-    page = httpx.get(location, timeout=10)
-    ticket = page.text.split('name="ticket" value="')[1].split('"')[0]
-    r = httpx.post(
-        f"{fake.url}/oauth2/v2.1/authorize/consent",
-        data={"ticket": ticket, "answer": "cancel"},
-        follow_redirects=False,
-    )
-    back = urlsplit(r.headers["location"])
-    answer = client.get(f"{back.path}?{back.query}", follow_redirects=False)
+    back = cancel_at_line(start(client, "/#/settings").headers["location"])
+    answer = client.get(back, follow_redirects=False)
     _failure_page(answer, "You cancelled signing in with LINE")
+    assert 'href="/#/settings"' in answer.text
     assert _signed_out(client)
 
 
@@ -324,6 +317,12 @@ def test_line_sign_in_failures_are_throttled_like_wrong_passwords(
 ) -> None:
     client, c = _app(make_settings, **fake.env(), LOGIN_MAX_FAILURES="3")
     with client:
+        # Saying no at LINE is no failed sign-in: any number of them.
+        fake.consent_page = True
+        for _ in range(4):
+            back = cancel_at_line(start(client).headers["location"])
+            _failure_page(client.get(back, follow_redirects=False), "You cancelled")
+        fake.consent_page = False
         for _ in range(3):
             r = client.get(f"{CALLBACK}?code=x&state=forged", follow_redirects=False)
             assert r.status_code == 400
@@ -349,7 +348,7 @@ def test_liff_id_token_signs_in_and_forged_tokens_are_refused(
         # Signed by someone else's key.
         jwt.encode(
             {"iss": "https://access.line.me", "sub": profile.user_id, "aud": fake.channel_id},
-            "not-line",
+            "not-line-" + "k" * 32,
             algorithm="HS256",
         ),
         # LINE's, but for another channel.
@@ -565,7 +564,10 @@ def test_the_flow_cookie_expires(client: TestClient, fake: FakeLineLogin) -> Non
     state = parse_qs(urlsplit(callback).query)["state"][0]
     now = int(time.time())
     for claims, key in (
-        ({"typ": "line-login-flow", "st": state, "iat": now, "exp": now + 60}, "other-key"),
+        (
+            {"typ": "line-login-flow", "st": state, "iat": now, "exp": now + 60},
+            "other-key-" + "k" * 32,
+        ),
         ({"typ": "access", "st": state, "iat": now, "exp": now + 60}, "test-secret-" + "x" * 40),
         (
             {"typ": "line-login-flow", "st": state, "iat": now - 700, "exp": now - 100},

@@ -40,6 +40,21 @@ def line_leg(location: str) -> str:
     return f"{back.path}?{back.query}"
 
 
+def cancel_at_line(location: str) -> str:
+    """On LINE's consent page (the fake's `consent_page=True`), press Cancel; the path and
+    query LINE sends the browser back to."""
+    page = httpx.get(location, timeout=10)
+    ticket = page.text.split('name="ticket" value="')[1].split('"')[0]
+    base = f"{urlsplit(location).scheme}://{urlsplit(location).netloc}"
+    r = httpx.post(
+        f"{base}/oauth2/v2.1/authorize/consent",
+        data={"ticket": ticket, "answer": "cancel"},
+        timeout=10,
+    )
+    back = urlsplit(r.headers["location"])
+    return f"{back.path}?{back.query}"
+
+
 def sign_in_with_line(client: HttpClient, next_path: str | None = None) -> Any:
     """The whole flow; the callback's answer."""
     callback = line_leg(start(client, next_path).headers["location"])

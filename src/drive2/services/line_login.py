@@ -145,6 +145,15 @@ class LineLoginService:
         """The callback: check the state, exchange the code (with the PKCE verifier), verify
         the ID token (with the nonce) and sign in or link. Raises LineLoginFailed."""
 
+        if params.get("error") == "access_denied":
+            # The person said no at LINE: nobody to throttle, when the answer is this flow's.
+            try:
+                mine: _Flow | None = self._read_flow(flow_token)
+            except LineLoginFailed:
+                mine = None
+            if mine is not None and self._state_matches(params, mine):
+                raise LineLoginFailed(CANCELLED, mine.next_path)
+
         def attempt() -> LineSignIn:
             flow = self._read_flow(flow_token)
             try:
@@ -156,8 +165,12 @@ class LineLoginService:
 
         return self.auth.sign_in_external(attempt, address)
 
+    @staticmethod
+    def _state_matches(params: Mapping[str, str], flow: _Flow) -> bool:
+        return hmac.compare_digest(params.get("state", "").encode(), flow.state.encode())
+
     def _finish(self, flow: _Flow, params: Mapping[str, str]) -> User:
-        if not hmac.compare_digest(params.get("state", "").encode(), flow.state.encode()):
+        if not self._state_matches(params, flow):
             raise LineLoginFailed(WRONG_STATE)
         if error := params.get("error"):
             if error == "access_denied":
