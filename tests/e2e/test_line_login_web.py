@@ -296,6 +296,17 @@ def test_inside_line_the_liff_app_signs_in_with_its_id_token(
     page.screenshot(path=shots / "liff-file.png")
     context.close()
 
+    # LINE's ordinary in-app browser (a link opened in a chat, not the LIFF app): the page
+    # neither loads the SDK nor waits for it, and offers "Sign in with LINE" as on the web.
+    context = chromium.new_context(user_agent=LINE_USER_AGENT.removesuffix(" LIFF"))
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(drive2 + "/")
+    expect(page.get_by_role("link", name="Sign in with LINE")).to_be_visible()
+    assert not [u for u in asked if "/vendor/liff/" in u], asked
+    context.close()
+
     # The CSP held: the only thing it stopped is the SDK's optional extension script from
     # LINE's CDN (the SDK goes on without it); no script came from anywhere but Drive2.
     assert blocked and all("static.line-scdn.net/liff/edge/2/" in b for b in blocked), blocked

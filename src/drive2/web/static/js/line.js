@@ -30,13 +30,27 @@ export function lineButton(label, href) {
   return h("a", { class: "button line", href }, label);
 }
 
-// LINE's in-app browser says "Line/<version>" in its user agent; a LIFF URL arrives with
-// liff.state in the query. Elsewhere the SDK is not even loaded.
+// The LIFF browser says "Line/<version> LIFF" in its user agent (the SDK's own test); a LIFF
+// URL arrives with liff.state in the query, or with LINE's tokens after '#'. Elsewhere, LINE's
+// ordinary in-app browser included, the SDK is not even loaded.
 function insideLiff() {
+  const agent = navigator.userAgent;
   return (
-    /\bLine\/\d/i.test(navigator.userAgent) ||
-    new URLSearchParams(window.location.search).has("liff.state")
+    /Line\/\d+\.\d+\.\d+ LIFF/.test(agent) ||
+    new URLSearchParams(window.location.search).has("liff.state") ||
+    (/Line\/\d/.test(agent) && /[#&]access_token=/.test(window.location.hash))
   );
+}
+
+// liff.init() waits for LINE's app in some cases; the page must never wait for ever.
+const LIFF_INIT_TIMEOUT_MS = 15000;
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = window.setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => window.clearTimeout(timer));
 }
 
 // Runs before the app reads or changes the URL: liff.init() finishes LINE's redirect (it
@@ -46,7 +60,7 @@ export async function signInInsideLine() {
   const id = liffId();
   if (!id || !insideLiff()) return false;
   const { default: liff } = await import(LIFF_SDK);
-  await liff.init({ liffId: id });
+  await withTimeout(liff.init({ liffId: id }), LIFF_INIT_TIMEOUT_MS, "liff.init()");
   if (!liff.isLoggedIn()) return false; // an outside browser: the sign-in page offers LINE Login
   const session = await fetch("/api/v1/users/me", { credentials: "same-origin" });
   if (session.ok) return false; // signed in already: no need to ask LINE again
