@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DATA_DIR ?= drive2-data
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps test-deps run test lint unit bench clean docs
+.PHONY: install system-deps test-deps run test lint unit bench clean docs vendor-liff
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: install  ## upload benchmark; prints figures against a raw write baseline
 
 docs: install  ## regenerate the configuration reference in docs/operations.md from Settings
 	$(BIN)/drive2 config-reference --write docs/operations.md
+
+vendor-liff:  ## re-vendor the LIFF SDK from npm into web/static/vendor/liff (needs npm)
+	python3 scripts/vendor_liff.py $(LIFF_VERSION)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

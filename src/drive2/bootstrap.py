@@ -20,11 +20,13 @@ from drive2.adapters.queue.celery_queue import CeleryTaskQueue
 from drive2.config import Settings
 from drive2.pipeline.registry import default_stages
 from drive2.pipeline.runner import PipelineRunner
+from drive2.ports.accounts import AccountStore
 from drive2.ports.ai_provider import AiProvider
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.embedder import Embedder
 from drive2.ports.geocoder import ReverseGeocoder
 from drive2.ports.image_classifier import ImageClassifier
+from drive2.ports.line_login import LineLoginApi
 from drive2.ports.metrics import MetricCounters
 from drive2.ports.notification_queue import NotificationQueue
 from drive2.ports.notification_store import NotificationStore
@@ -50,8 +52,10 @@ from drive2.services.users import UserService
 if TYPE_CHECKING:
     from drive2.ports.answer_writer import AnswerWriter
     from drive2.ports.embedding_collections import EmbeddingCollections
+    from drive2.services.accounts import AccountService
     from drive2.services.ask import AskService
     from drive2.services.line_bot import LineBotService
+    from drive2.services.line_login import LineLoginService
     from drive2.services.notifications import NotificationService
     from drive2.services.reindex import ReindexService
 
@@ -262,7 +266,7 @@ class Container:
 
     @cached_property
     def auth(self) -> AuthService:
-        return AuthService(self.repo, self.settings)
+        return AuthService(self.repo, self.settings, self.login_throttle)
 
     @cached_property
     def login_throttle(self) -> LoginThrottle:
@@ -275,6 +279,38 @@ class Container:
     @cached_property
     def users(self) -> UserService:
         return UserService(self.repo)
+
+    # --- accounts and signing in with LINE (LINE Login, LIFF) -------------------------------
+    @cached_property
+    def account_store(self) -> AccountStore:
+        from drive2.adapters.db.accounts import SqlAccountStore
+
+        return SqlAccountStore(self.engine)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        from drive2.services.accounts import AccountService
+
+        return AccountService(self.account_store, self.auth)
+
+    @cached_property
+    def line_login_api(self) -> LineLoginApi:
+        from drive2.adapters.line.login_api import HttpLineLoginApi
+
+        s = self.settings
+        return HttpLineLoginApi(
+            s.line_login_api_url,
+            s.line_login_channel_id or "",
+            s.line_login_channel_secret or "",
+            s.line_request_timeout_seconds,
+        )
+
+    @cached_property
+    def line_login(self) -> LineLoginService:
+        """Only used when LINE_LOGIN_CHANNEL_ID and _SECRET are set (the routes check)."""
+        from drive2.services.line_login import LineLoginService
+
+        return LineLoginService(self.line_login_api, self.account_store, self.auth, self.settings)
 
     @cached_property
     def uploads(self) -> UploadService:
@@ -463,6 +499,8 @@ class Container:
             self.queue.close()
         if "notifier" in self.__dict__:
             self.notifier.close()
+        if "line_login_api" in self.__dict__:
+            self.line_login_api.close()
         if "vectors" in self.__dict__:
             self.vectors.close()
         if "engine" in self.__dict__:

@@ -167,6 +167,15 @@ class Settings(BaseSettings):
     )
     daily_summary_time: str = Field(default="20:00", alias="DAILY_SUMMARY_TIME")
 
+    # --- LINE Login and LIFF (issue 17; no channel id and secret: "Sign in with LINE" is off) --
+    line_login_channel_id: str | None = Field(default=None, alias="LINE_LOGIN_CHANNEL_ID")
+    line_login_channel_secret: str | None = Field(
+        default=None, alias="LINE_LOGIN_CHANNEL_SECRET", repr=False
+    )
+    line_login_auth_url: str = Field(default="https://access.line.me", alias="LINE_LOGIN_AUTH_URL")
+    line_login_api_url: str = Field(default="https://api.line.me", alias="LINE_LOGIN_API_URL")
+    liff_id: str | None = Field(default=None, alias="LIFF_ID", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
     @property
     def line_enabled(self) -> bool:
         return bool(self.line_channel_access_token)
@@ -175,6 +184,15 @@ class Settings(BaseSettings):
     #: With Gemini or Ollama configured, they write the answers; false keeps them offline.
     ask_use_llm: bool = Field(default=True, alias="ASK_USE_LLM")
     ask_llm_timeout_seconds: float = Field(default=30.0, gt=0, alias="ASK_LLM_TIMEOUT_SECONDS")
+
+    @property
+    def line_login_enabled(self) -> bool:
+        return bool(self.line_login_channel_id and self.line_login_channel_secret)
+
+    @property
+    def liff_enabled(self) -> bool:
+        """LIFF runs inside a LINE Login channel: its ID tokens are checked with that channel."""
+        return self.line_login_enabled and bool(self.liff_id)
 
     # --- resolved values -------------------------------------------------------------------
     @property

@@ -19,6 +19,7 @@ from tests.support.api import register_and_login, upload
 from tests.support.fake_line import SECRET, FakeLine
 from tests.support.line import (
     file_event,
+    finish_file,
     link_line_account,
     post_webhook,
     postback_event,
@@ -245,20 +246,56 @@ def test_the_reprocess_button_reprocesses_only_the_users_own_file(
     assert client.get(f"/api/v1/files/{fid}", headers=owner).json()["status"] == "pending"
 
 
-def test_unfollow_unlinks(line_app: tuple[TestClient, Container]) -> None:
-    client, _ = line_app
-    headers = register_and_login(client)
-    link_line_account(client, headers, LINE_USER)
-    event = {
-        "type": "unfollow",
+def _follow_event(kind: str, event_id: str) -> dict[str, object]:
+    return {
+        "type": kind,
         "mode": "active",
         "timestamp": 1,
         "source": {"type": "user", "userId": LINE_USER},
-        "webhookEventId": "01UNFOLLOW",
+        "webhookEventId": event_id,
         "deliveryContext": {"isRedelivery": False},
+        "replyToken": "r" + event_id,
     }
-    post_webhook(client, webhook_body(event))
+
+
+def test_unfollow_stops_the_messages_but_keeps_the_line_sign_in(
+    line_app: tuple[TestClient, Container], fake: FakeLine
+) -> None:
+    """Blocking the bot used to unlink the LINE account; since it is also the account's way
+    to sign in (LINE Login), it stays linked and only the messages stop, until a follow."""
+    client, c = line_app
+    headers = register_and_login(client)
+    user_id = link_line_account(client, headers, LINE_USER)
+    post_webhook(client, webhook_body(_follow_event("unfollow", "01UNFOLLOW")))
+    assert _me(client, headers)["line_user_id"] == LINE_USER
+    user = c.repo.get_user(user_id)
+    assert user is not None and user.line_bot_blocked and user.line_push_to is None
+    assert user_id not in c.notification_store.linked_user_ids()
+    fid = upload(client, headers, "a.txt", b"while blocked").json()["file_id"]
+    finish_file(c.repo, fid)
+    c.notifications.notify_outcome(fid)
+    assert c.notifications.send_completion(fid, user_id) in ("nothing to send", "skipped")
+    assert fake.pushes() == []
+    post_webhook(client, webhook_body(_follow_event("follow", "01FOLLOW")))
+    user = c.repo.get_user(user_id)
+    assert user is not None and not user.line_bot_blocked and user.line_push_to == LINE_USER
+    assert fake.reply_texts()[-1] == "Welcome to Drive2."
+
+
+def test_a_code_cannot_take_the_line_account_of_an_account_made_with_line(
+    line_app: tuple[TestClient, Container], fake: FakeLine
+) -> None:
+    """An account made by signing in with LINE has no other way in: a link code from
+    another account must not move its LINE account away."""
+    client, c = line_app
+    made = c.account_store.create_line_user(LINE_USER, "Made with LINE", 10**9)
+    headers = register_and_login(client)
+    code = client.post("/api/v1/line/link-code", headers=headers).json()["code"]
+    post_webhook(client, webhook_body(text_event(code, LINE_USER)))
+    assert "already has a Drive2 account of its own" in fake.reply_texts()[-1]
     assert _me(client, headers)["line_user_id"] is None
+    kept = c.repo.get_user(made.id)
+    assert kept is not None and kept.line_user_id == LINE_USER
 
 
 def test_link_code_needs_a_signed_in_user(line_app: tuple[TestClient, Container]) -> None:

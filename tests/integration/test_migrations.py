@@ -175,3 +175,74 @@ def test_an_upgraded_install_keeps_searching_its_minilm_vectors(database_url: st
         assert [tuple(r) for r in rows] == [("all-MiniLM-L6-v2", 384, "serving")]
     finally:
         engine.dispose()
+
+
+def _count(url: str, sql: str) -> int:
+    engine = build_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_line_login_migration_keeps_every_users_files(database_url: str) -> None:
+    """0012 rebuilds `users` on SQLite (email and password become optional). With foreign
+    keys on, dropping the old table would cascade-delete every file and link code: the rows
+    written before the upgrade must all be there after it, and after a round trip down."""
+    upgrade(database_url, "0005")
+    engine = build_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, storage_quota_bytes,"
+                    " line_user_id, created_at) VALUES ('u1', 'ann@example.com', 'h', 100,"
+                    " 'U1', :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO files (id, user_id, filename, content_type, size_bytes,"
+                    " checksum_sha256, storage_key, status, progress, attempts, tags_edited,"
+                    " dispatch_count, uploaded_at, updated_at, metadata_json)"
+                    " VALUES ('f1', 'u1', 'a.txt', 'text/plain', 3, 'abc', 'k', 'completed',"
+                    " 100, 1, false, 1, :now, :now, '{}')"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+            conn.execute(text("INSERT INTO file_tags (file_id, tag) VALUES ('f1', 'kept')"))
+            conn.execute(
+                text(
+                    "INSERT INTO line_link_codes (code_hash, user_id, expires_at, created_at)"
+                    " VALUES ('c1', 'u1', :now, :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+    finally:
+        engine.dispose()
+    upgrade(database_url)
+    for table in ("users", "files", "file_tags", "line_link_codes"):
+        assert _count(database_url, f"SELECT count(*) FROM {table}") == 1, table
+    assert _count(database_url, "SELECT count(*) FROM users WHERE line_bot_blocked") == 0
+    if database_url.startswith("sqlite"):
+        # The pragma is back on for the connections that follow.
+        assert _count(database_url, "PRAGMA foreign_keys") == 1
+    # An account made with LINE (no email, no password) survives a downgrade and upgrade.
+    engine = build_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, storage_quota_bytes, line_user_id, created_at,"
+                    " line_bot_blocked) VALUES ('u2', 100, 'U2', :now, false)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+    finally:
+        engine.dispose()
+    downgrade(database_url, "0005")
+    upgrade(database_url)
+    assert _count(database_url, "SELECT count(*) FROM users") == 2
+    assert _count(database_url, "SELECT count(*) FROM files") == 1

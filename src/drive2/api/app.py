@@ -26,6 +26,7 @@ from drive2.api.routes import (
     files,
     health,
     line,
+    line_login,
     search,
     session,
     share_pages,
@@ -119,7 +120,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(share_pages.router)  # /s/{token}: share links, no account needed
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
     app.include_router(ask.router, prefix=API_PREFIX)  # questions over the user's files
-    install_web_app(app)
+    app.include_router(line_login.router, prefix=API_PREFIX)  # sign in with LINE, LIFF
+    install_web_app(app, container.settings)
     document_errors(app, API_PREFIX)
     return app
 

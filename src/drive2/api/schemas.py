@@ -27,7 +27,8 @@ class TokenOut(BaseModel):
 
 class MeOut(BaseModel):
     id: str
-    email: str
+    #: None for an account made by signing in with LINE, until an email is added.
+    email: str | None
     storage_used_bytes: int
     storage_quota_bytes: int
     line_user_id: str | None
@@ -35,6 +36,21 @@ class MeOut(BaseModel):
     # trash keeps files (0: until it is emptied).
     line_enabled: bool = False
     trash_retention_days: int = 0
+    # Additive (issue 17): the LINE profile name, and whether a password signs in too.
+    display_name: str | None = None
+    has_password: bool = True
+
+
+class LineSessionOut(BaseModel):
+    id: str
+    email: str | None
+    display_name: str | None
+    line_user_id: str | None
+
+
+class EmailPasswordIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=8, max_length=1024)
 
 
 class AiOut(BaseModel):

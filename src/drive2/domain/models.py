@@ -38,11 +38,32 @@ class StageOutcome(StrEnum):
 @dataclass(frozen=True)
 class User:
     id: str
-    email: str
-    password_hash: str
+    #: None for an account made by signing in with LINE, until its owner adds one.
+    email: str | None
+    #: None while the account has no password (LINE sign-in only).
+    password_hash: str | None
     storage_quota_bytes: int
+    #: The LINE account: signs in with LINE Login and receives the bot's messages.
     line_user_id: str | None
     created_at: datetime
+    #: The name LINE gave at the last LINE sign-in.
+    display_name: str | None = None
+    #: The LINE account blocked the bot: it still signs in, but nothing is pushed to it.
+    line_bot_blocked: bool = False
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    @property
+    def line_push_to(self) -> str | None:
+        """Where the bot's messages go: the linked LINE account, unless it blocked the bot."""
+        return None if self.line_bot_blocked else self.line_user_id
+
+    @property
+    def label(self) -> str:
+        """How messages name the account."""
+        return self.email or self.display_name or "your account"
 
 
 @dataclass(frozen=True)

@@ -96,10 +96,14 @@ class NotificationStore(Protocol):
         ...
 
     def link_line_user(self, user_id: str, line_user_id: str) -> None:
-        """Link the LINE account to this user only (another user's link to it is removed)."""
+        """Link the LINE account to this user only (another user's link to it is removed)
+        and let the bot message it again."""
         ...
 
-    def unlink_line_user(self, line_user_id: str) -> None: ...
+    def set_line_bot_blocked(self, line_user_id: str, blocked: bool) -> None:
+        """The LINE account blocked (unfollowed) or followed the bot again: it stays the
+        account's way to sign in, only the messages stop or resume."""
+        ...
 
     def user_id_for_line_user(self, line_user_id: str) -> str | None: ...
 

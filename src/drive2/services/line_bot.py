@@ -58,6 +58,11 @@ LINK_HELP = (
     "link code (POST /api/v1/line/link-code) and send the code to me."
 )
 
+ACCOUNT_OF_ITS_OWN = (
+    "This LINE account already has a Drive2 account of its own (made by signing in with "
+    "LINE), so it cannot be linked to another one. Sign in to Drive2 with LINE instead."
+)
+
 
 def normalise_code(text: str) -> str | None:
     text = text.strip()
@@ -136,9 +141,14 @@ class LineBotService:
         if not isinstance(line_user_id, str) or not line_user_id:
             return
         kind = event.get("type")
-        if kind == "unfollow":
-            await anyio.to_thread.run_sync(self.store.unlink_line_user, line_user_id)
-            return
+        if kind in ("unfollow", "follow"):
+            # Blocking the bot stops its messages; the LINE account stays the way the
+            # person signs in (LINE Login), so it is not unlinked.
+            await anyio.to_thread.run_sync(
+                self.store.set_line_bot_blocked, line_user_id, kind == "unfollow"
+            )
+            if kind == "unfollow":
+                return
         token = event.get("replyToken")
         user = await anyio.to_thread.run_sync(self._linked_user, line_user_id)
         if kind == "follow":
@@ -178,9 +188,13 @@ class LineBotService:
                     token, "That code is not valid or has expired. Ask Drive2 for a new one."
                 )
                 return
+            if user is not None and user.id != user_id and not user.has_password:
+                # Moving the LINE account would leave that account with no way to sign in.
+                await self._reply(token, ACCOUNT_OF_ITS_OWN)
+                return
             await anyio.to_thread.run_sync(self.store.link_line_user, user_id, line_user_id)
             linked = await anyio.to_thread.run_sync(self.repo.get_user, user_id)
-            who = linked.email if linked else "your account"
+            who = linked.label if linked else "your account"
             await self._reply(
                 token,
                 f"Linked to Drive2 as {who}. Send me photos, videos or files and I will "

@@ -97,7 +97,7 @@ class NotificationService:
         if f is None or f.status not in (FileStatus.COMPLETED, FileStatus.FAILED):
             return
         user = self.repo.get_user(f.user_id)
-        if user is None or not user.line_user_id:
+        if user is None or not user.line_push_to:
             return
         if f.status == FileStatus.COMPLETED:
             if self.store.add_entry(
@@ -112,7 +112,7 @@ class NotificationService:
 
     def after_upload(self, user: User, record: FileRecord) -> None:
         """After an upload is stored: a storage alert when usage crossed 80, 90 or 100%."""
-        if not self.enabled or not user.line_user_id:
+        if not self.enabled or not user.line_push_to:
             return
         try:
             key, percent = self.check_quota(user, record.size_bytes)
@@ -186,7 +186,7 @@ class NotificationService:
         if not self.enabled:
             return "disabled"
         user = self.repo.get_user(user_id)
-        if user is None or not user.line_user_id:
+        if user is None or not user.line_push_to:
             return "not linked"
         day = day or self.local_day()
         tz = ZoneInfo(self.settings.timezone)
@@ -275,7 +275,8 @@ class NotificationService:
         if not entries:
             return "not due"
         user = self.repo.get_user(entries[0].user_id)
-        if user is None or not user.line_user_id:
+        to = user.line_push_to if user else None
+        if user is None or not to:
             self.store.finish_batch(batch_key, OutboxStatus.SKIPPED, "no linked LINE account")
             return "skipped"
         try:
@@ -288,7 +289,7 @@ class NotificationService:
             self.store.finish_batch(batch_key, OutboxStatus.SKIPPED, "the files are gone")
             return "skipped"
         try:
-            self.notifier.push(user.line_user_id, messages, retry_key=batch_key)
+            self.notifier.push(to, messages, retry_key=batch_key)
         except AlreadyAcceptedError:
             pass  # LINE took this batch before (a repeat after a crash): it is sent
         except RejectedNotifierError as exc:
@@ -324,6 +325,18 @@ class NotificationService:
         ttl = self.settings.line_signed_url_ttl_seconds
         return self.base_url + signed_path(self.jwt_secret, purpose, file_id, ttl)
 
+    def liff_link(self, fragment: str = "") -> str | None:
+        """The LIFF app (the web app inside LINE, signed in by LINE) at this page, when
+        LIFF_ID is set. LIFF carries the path and fragment after the id to the endpoint URL."""
+        if not self.settings.liff_enabled:
+            return None
+        return f"https://liff.line.me/{self.settings.liff_id}/{fragment}"
+
+    def open_link(self, file_id: str) -> str:
+        """Where "Open file" goes: the file's page in the LIFF app, else the signed link to
+        the original (which needs no sign-in)."""
+        return self.liff_link(f"#/files/{file_id}") or self.file_link("download", file_id)
+
     def _completed_view(self, f: FileRecord) -> lm.CompletedFile:
         thumbnail = preview = None
         # LINE's servers fetch hero images themselves, over https only: without a public
@@ -338,7 +351,7 @@ class NotificationService:
             suggested_filename=f.ai.suggested_filename if f.ai else None,
             summary=f.ai.summary if f.ai else None,
             tags=list(f.tags),
-            open_url=self.file_link("download", f.id),
+            open_url=self.open_link(f.id),
             thumbnail_url=thumbnail,
             preview_url=preview,
         )
@@ -361,7 +374,7 @@ class NotificationService:
             if f is None or f.user_id != user.id:
                 return []
             error = str(first.payload.get("error") or f.error or "")
-            return [lm.failed_message(f.filename, error, f.id, self.file_link("download", f.id))]
+            return [lm.failed_message(f.filename, error, f.id, self.open_link(f.id))]
         if first.kind == OutboxKind.QUOTA:
             p = first.payload
             return [
@@ -380,7 +393,7 @@ class NotificationService:
             used_bytes=int(p.get("used_bytes", 0)),
             quota_bytes=int(p.get("quota_bytes", 0)),
         )
-        return [lm.daily_summary_message(summary)]
+        return [lm.daily_summary_message(summary, self.liff_link())]
 
 
 def _open(entry: OutboxEntry) -> bool:

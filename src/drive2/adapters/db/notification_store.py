@@ -295,15 +295,17 @@ class SqlNotificationStore:
                 .values(line_user_id=None)
             )
             s.execute(
-                update(UserRow).where(UserRow.id == user_id).values(line_user_id=line_user_id)
+                update(UserRow)
+                .where(UserRow.id == user_id)
+                .values(line_user_id=line_user_id, line_bot_blocked=False)
             )
 
-    def unlink_line_user(self, line_user_id: str) -> None:
+    def set_line_bot_blocked(self, line_user_id: str, blocked: bool) -> None:
         with self._session() as s:
             s.execute(
                 update(UserRow)
                 .where(UserRow.line_user_id == line_user_id)
-                .values(line_user_id=None)
+                .values(line_bot_blocked=blocked)
             )
 
     def user_id_for_line_user(self, line_user_id: str) -> str | None:
@@ -314,7 +316,9 @@ class SqlNotificationStore:
         with self._session() as s:
             return list(
                 s.scalars(
-                    select(UserRow.id).where(UserRow.line_user_id.is_not(None)).order_by(UserRow.id)
+                    select(UserRow.id)
+                    .where(UserRow.line_user_id.is_not(None), UserRow.line_bot_blocked.is_(False))
+                    .order_by(UserRow.id)
                 )
             )
 

@@ -72,6 +72,8 @@ def _user(row: UserRow) -> User:
         storage_quota_bytes=row.storage_quota_bytes,
         line_user_id=row.line_user_id,
         created_at=row.created_at,
+        display_name=row.display_name,
+        line_bot_blocked=row.line_bot_blocked,
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -66,13 +67,18 @@ class Base(DeclarativeBase):
 
 class UserRow(Base):
     __tablename__ = "users"
+    # One LINE account, one Drive2 account: LINE Login finds the account by it.
+    __table_args__ = (Index("ix_users_line_user_id", "line_user_id", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # Both empty for an account made by signing in with LINE (migration 0012).
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     storage_quota_bytes: Mapped[int] = mapped_column(BigInteger)
     line_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    line_bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class FileRow(Base):

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/register", status_code=201, response_model=UserOut)
 async def register(body: RegisterIn, c: ContainerDep) -> UserOut:
     user = await run_in_threadpool(c.auth.register, body.email, body.password)
-    return UserOut(id=user.id, email=user.email)
+    return UserOut(id=user.id, email=user.email or "")
 
 
 @router.post(

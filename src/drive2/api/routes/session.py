@@ -33,7 +33,7 @@ async def start_session(
     user = await run_in_threadpool(c.auth.authenticate, body.email, body.password)
     set_session_cookie(response, c.auth.issue_token(user), request, c.settings)
     response.headers["Cache-Control"] = "no-store"
-    return UserOut(id=user.id, email=user.email)
+    return UserOut(id=user.id, email=user.email or "")
 
 
 @router.post("/logout", status_code=204)

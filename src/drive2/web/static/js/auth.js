@@ -2,6 +2,7 @@
 // ever visible to scripts on the page.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { lineButton, lineLoginEnabled, startUrl } from "./line.js";
 
 function field(id, label, attrs) {
   return h(
@@ -12,13 +13,25 @@ function field(id, label, attrs) {
   );
 }
 
-function authForm({ title, submitLabel, passwordAutocomplete, onSubmit, footer }) {
+// "Sign in with LINE", when the server has LINE Login: back to `returnTo` afterwards.
+function withLine(returnTo) {
+  if (!lineLoginEnabled()) return null;
+  return h(
+    "div",
+    { class: "line-sign-in" },
+    lineButton("Sign in with LINE", startUrl({ next: returnTo })),
+    h("p", { class: "or" }, "or with your email"),
+  );
+}
+
+function authForm({ title, submitLabel, passwordAutocomplete, onSubmit, footer, returnTo }) {
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "button primary" }, submitLabel);
   const form = h(
     "form",
     { class: "auth-form", novalidate: false },
     h("h1", {}, title),
+    withLine(returnTo),
     field("email", "Email", { type: "email", autocomplete: "email", maxlength: "320" }),
     field("password", "Password", {
       type: "password",
@@ -51,8 +64,9 @@ function authForm({ title, submitLabel, passwordAutocomplete, onSubmit, footer }
   return h("section", { class: "auth" }, form);
 }
 
-export function signInView(onSignedIn) {
+export function signInView(onSignedIn, returnTo = "/#/") {
   return authForm({
+    returnTo,
     title: "Sign in to Drive2",
     submitLabel: "Sign in",
     passwordAutocomplete: "current-password",
@@ -64,8 +78,9 @@ export function signInView(onSignedIn) {
   });
 }
 
-export function signUpView(onSignedIn) {
+export function signUpView(onSignedIn, returnTo = "/#/") {
   return authForm({
+    returnTo,
     title: "Create your Drive2 account",
     submitLabel: "Create account",
     passwordAutocomplete: "new-password",

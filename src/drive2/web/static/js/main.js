@@ -1,5 +1,5 @@
 // The app shell: who is signed in, the header, and the views by URL hash
-// (#/ the drive, #/files/<id> a file, #/signin, #/signup).
+// (#/ the drive, #/files/<id> a file, #/settings, #/signin, #/signup).
 import { api, ApiError, whenSignedOut } from "./api.js";
 import { signInView, signUpView } from "./auth.js";
 import { clear, formatBytes, h } from "./dom.js";
@@ -7,14 +7,18 @@ import { driveView } from "./drive.js";
 import { connectEvents, disconnectEvents } from "./events.js";
 import { fileView } from "./file.js";
 import { setUpAsk } from "./ask.js";
+import { returnPath, signInInsideLine } from "./line.js";
 import { setUpSearch } from "./search.js";
 import { askToSignInAgain, rememberPlace, takePlace } from "./session.js";
+import { settingsView } from "./settings.js";
 import { trashView } from "./trash.js";
 
 const view = document.getElementById("view");
 const topbar = document.getElementById("topbar");
 let me = null;
 let current = null;
+// Where a signed-out visitor was going: "Sign in with LINE" brings them back there.
+let returnTo = "/#/";
 
 function go(hash) {
   if (window.location.hash === hash) route();
@@ -34,32 +38,8 @@ async function refreshStorage() {
     h("label", { for: "storage-meter" }, `${formatBytes(used)} of ${formatBytes(quota)} used`),
     h("meter", { id: "storage-meter", min: "0", max: String(quota), value: String(used), high: String(quota * 0.9) }),
   );
-  document.getElementById("who").textContent = me.email;
-  const lineLink = document.getElementById("line-link");
-  lineLink.textContent = me.line_user_id ? "LINE linked" : "Link LINE";
-  lineLink.hidden = !me.line_enabled; // nothing to link to when the server has no LINE
-}
-
-async function linkLine() {
-  const panel = clear(document.getElementById("line-panel"));
-  panel.hidden = false;
-  const close = h("button", { type: "button", class: "link-button", onclick: () => { panel.hidden = true; } }, "Close");
-  try {
-    const body = await api("/line/link-code", { method: "POST" });
-    const code = body.code || body.link_code || "";
-    panel.append(
-      h("p", {}, "Send this code to the Drive2 LINE account to link it: ", h("strong", { class: "line-code" }, code)),
-      body.expires_at ? h("p", { class: "hint" }, `Valid until ${new Date(body.expires_at).toLocaleString()}.`) : null,
-      body.url ? h("p", {}, h("a", { href: body.url, rel: "noopener noreferrer" }, "Open LINE")) : null,
-      close,
-    );
-  } catch (err) {
-    const text =
-      err instanceof ApiError && err.status === 404
-        ? "Linking LINE is not available on this server yet."
-        : `Could not start linking LINE: ${err.message}`;
-    panel.append(h("p", { class: "form-error", role: "alert" }, text), close);
-  }
+  // An account made with LINE may have no email yet: its LINE name then.
+  document.getElementById("who").textContent = me.email || me.display_name || "";
 }
 
 function show(next) {
@@ -91,7 +71,10 @@ function signedOut() {
   me = null;
   topbar.hidden = true;
   disconnectEvents();
-  if (!/^#\/sign(in|up)$/.test(window.location.hash)) go("#/signin");
+  if (!/^#\/sign(in|up)$/.test(window.location.hash)) {
+    returnTo = returnPath(window.location.hash);
+    go("#/signin");
+  }
 }
 
 // A request answered 401: while the page was signed in, the session ended under it.
@@ -113,13 +96,18 @@ async function route() {
   if (hash === "#/signup" || hash === "#/signin") {
     document.title = hash === "#/signup" ? "Create account · Drive2" : "Sign in · Drive2";
     topbar.hidden = true;
-    show({ element: (hash === "#/signup" ? signUpView : signInView)(signedIn) });
+    show({ element: (hash === "#/signup" ? signUpView : signInView)(signedIn, returnTo) });
     return;
   }
   if (!me) return; // the start-up check below decides where to go
   const ctx = { go, refreshStorage, me };
   if (hash === "#/trash") {
     show(trashView(ctx));
+    return;
+  }
+  if (hash === "#/settings") {
+    document.title = "Settings · Drive2";
+    show(settingsView(ctx));
     return;
   }
   const fileMatch = hash.match(/^#\/files\/([0-9a-f-]{36})(?:\?(.*))?$/);
@@ -143,11 +131,17 @@ document.getElementById("sign-out").addEventListener("click", async () => {
     signedOut();
   }
 });
-document.getElementById("line-link").addEventListener("click", linkLine);
 setUpSearch(document.getElementById("search-input"), document.getElementById("search-results"), go);
 setUpAsk(document.getElementById("search-input"), document.getElementById("search-results"), document.getElementById("ask-toggle"));
 
 (async function start() {
+  try {
+    // Inside LINE (LIFF) this comes first: liff.init() finishes LINE's redirect before the
+    // app reads the URL, and the LIFF ID token signs the browser in without a password.
+    await signInInsideLine();
+  } catch (err) {
+    console.warn("Signing in inside LINE did not work:", err);
+  }
   try {
     me = await api("/users/me");
   } catch (err) {
