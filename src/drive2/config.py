@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     ollama_daily_quota: int = Field(default=0, alias="OLLAMA_DAILY_QUOTA")  # 0: unlimited
     ai_rerun_interval_seconds: float = Field(default=3600.0, alias="AI_RERUN_INTERVAL_SECONDS")
 
+    # --- money on receipts, invoices and transfer slips ------------------------------------
+    #: The currency of amounts a document writes without one (ISO 4217; empty: none).
+    money_default_currency: str = Field(default="THB", alias="MONEY_DEFAULT_CURRENCY")
+
     # --- embeddings and search ---------------------------------------------------------------
     embedding_model_path: str | None = Field(default=None, alias="EMBEDDING_MODEL_PATH")
     embedding_batch_size: int = Field(default=32, alias="EMBEDDING_BATCH_SIZE")

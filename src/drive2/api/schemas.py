@@ -33,6 +33,17 @@ class MeOut(BaseModel):
     line_user_id: str | None
 
 
+class MoneyOut(BaseModel):
+    """ai.money (DESIGN.md section 4): what a receipt, invoice or transfer slip records."""
+
+    amount: str  # two decimals, no grouping: "1250.00"
+    currency: str  # ISO 4217
+    date: str | None  # YYYY-MM-DD
+    counterparty: str | None
+    reference: str | None
+    kind: str  # transfer | receipt | invoice
+
+
 class AiOut(BaseModel):
     suggested_filename: str | None
     summary: str | None
@@ -40,6 +51,7 @@ class AiOut(BaseModel):
     language: str | None
     provider: str
     model: str
+    money: MoneyOut | None = None
 
 
 class FileOut(BaseModel):

@@ -29,3 +29,6 @@ class ProcessingContext:
     skipped: dict[str, str] = field(default_factory=dict)
     #: The file's own date (pipeline/stages/document_date.py).
     document_date: date | None = None
+    #: Short texts that say what the file is (the money it records), embedded before its
+    #: text so a search by meaning finds them.
+    descriptions: list[str] = field(default_factory=list)

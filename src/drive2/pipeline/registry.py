@@ -8,6 +8,7 @@ from drive2.pipeline.stages.detect import DetectTypeStage
 from drive2.pipeline.stages.document_date import DocumentDateStage
 from drive2.pipeline.stages.embed import EmbedStage
 from drive2.pipeline.stages.metadata import MetadataStage
+from drive2.pipeline.stages.money import MoneyStage
 from drive2.pipeline.stages.ocr import OcrStage
 from drive2.pipeline.stages.text import ExtractTextStage
 from drive2.pipeline.stages.thumbnail import ThumbnailStage
@@ -33,6 +34,7 @@ def default_stages(
         DocumentDateStage(),
         ThumbnailStage(blobs),
         AiAnalysisStage(ai),
+        MoneyStage(),
     ]
     if embedder is not None and vectors is not None:
         stages.append(EmbedStage(embedder, vectors))

@@ -36,7 +36,9 @@ class EmbedStage:
     def run(self, ctx: ProcessingContext) -> None:
         settings = ctx.settings
         try:
-            chunks = self.embedder.split_tokens(
+            # What the file is (its money record) first, in chunks of its own.
+            chunks = [d for d in ctx.descriptions if _WORD.search(d)]
+            chunks += self.embedder.split_tokens(
                 ctx.text, settings.chunk_tokens, settings.chunk_overlap_tokens
             )
             chunks = [c for c in chunks if _WORD.search(c)][: settings.max_chunks_per_file]

@@ -2,6 +2,7 @@
 import { api, fileUrl } from "./api.js";
 import { announce, clear, formatBytes, formatDate, h, kindOf } from "./dom.js";
 import { onFileChange } from "./events.js";
+import { documentDateLine, moneySection } from "./money.js";
 import { progressBar, statusBadge } from "./status.js";
 
 // Types a browser shows inline from the original bytes; others get the thumbnail.
@@ -291,6 +292,7 @@ export function fileView(fileId, ctx) {
           "div",
           { class: "details" },
           statusLine(),
+          documentDateLine(file),
           h(
             "p",
             { class: "facts" },
@@ -306,6 +308,7 @@ export function fileView(fileId, ctx) {
               : h("p", { class: "empty" }, file.status === "completed" ? "No summary for this file." : "The summary appears when processing ends."),
             file.ai ? h("p", { class: "hint" }, `by ${file.ai.provider} (${file.ai.model})`) : null,
           ),
+          moneySection(file),
           section("Name", suggestion(), nameEditor()),
           section("Tags", tagEditor()),
         ),

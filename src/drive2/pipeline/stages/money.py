@@ -1,0 +1,53 @@
+"""Stage: the money a receipt, an invoice or a transfer slip records (``ai.money``).
+
+Its own optional stage, after the AI stage and before embedding, because
+- it reads the picture itself (a slip's QR code), which the AI provider port never sees;
+- it settles the AI's answer: an LLM's proposed record is checked against the document and
+  the rules' record is the fallback (pipeline/money/record.py), whichever provider answered;
+- a failure here (a decoder crash, a rule's bug) skips this stage with its reason and
+  duration in the stage record, never the AI result or the file.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from drive2.domain.money import describe
+from drive2.domain.money_rules import MAX_TEXT_CHARS, document_kind
+from drive2.pipeline.context import ProcessingContext
+from drive2.pipeline.money.qr_codes import PDF, payment_codes
+from drive2.pipeline.money.record import QR_SECTION, settle_money
+
+
+class MoneyStage:
+    name = "money"
+    optional = True
+
+    def applies(self, ctx: ProcessingContext) -> bool:
+        return ctx.ai is not None and bool(ctx.text.strip())
+
+    def run(self, ctx: ProcessingContext) -> None:
+        assert ctx.ai is not None
+        codes = []
+        # A slip is mostly a picture; a PDF is looked at only when its text is about money.
+        if ctx.content_type != PDF or document_kind(ctx.text[:MAX_TEXT_CHARS]) is not None:
+            codes = payment_codes(ctx.path, ctx.content_type, ctx.settings.image_max_pixels)
+        if codes:
+            ctx.metadata[QR_SECTION] = [code.as_metadata() for code in codes]
+        today = datetime.now(ZoneInfo(ctx.settings.timezone)).date()
+        ctx.ai = settle_money(
+            ctx.ai,
+            ctx.text,
+            ctx.metadata,
+            original_filename=ctx.file.filename,
+            dated=ctx.document_date,
+            today=today,
+            default_currency=ctx.settings.money_default_currency,
+        )
+        money = ctx.ai.money
+        if money is None:
+            return
+        ctx.descriptions.append(describe(money))
+        if not ctx.file.tags_edited:
+            ctx.tags = list(dict.fromkeys([*ctx.tags, *ctx.ai.tags]))
