@@ -55,7 +55,7 @@ class MoneyDoc:
 
 def slip_qr(bank: str, reference: str) -> str:
     """The slip-verify "mini QR" payload Thai bank apps print on a slip."""
-    inner = f"0006000001" + f"01{len(bank):02d}{bank}" + f"02{len(reference):02d}{reference}"
+    inner = "0006000001" + f"01{len(bank):02d}{bank}" + f"02{len(reference):02d}{reference}"
     return with_crc(f"00{len(inner):02d}{inner}5102TH", "91")
 
 
@@ -206,7 +206,7 @@ def truemoney_slip() -> MoneyDoc:
 def seven_eleven_receipt() -> MoneyDoc:
     return MoneyDoc(
         name="seven-eleven",
-        font="mono",
+        font="loma",
         width=620,
         rows=[
             Row("7-ELEVEN", size=40, bold=True, centre=True),

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (the documents keep their lines as written)
 """The money record by rules (domain/money*.py), the payment QR payloads, the checks an
 LLM's proposal is held to, and how the record is settled onto the AI result."""
 
@@ -251,7 +250,9 @@ def test_truemoney_payload() -> None:
 def test_promptpay_payload_with_an_amount() -> None:
     target = "0066812345678"
     tag29 = f"0016A00000067701011101{len(target):02d}{target}"
-    payload = with_crc(f"000201010212" + f"29{len(tag29):02d}{tag29}" + "5303764540550.255802TH", "63")
+    payload = with_crc(
+        "000201010212" + f"29{len(tag29):02d}{tag29}" + "5303764540550.255802TH", "63"
+    )
     qr = read_payment_qr(payload)
     assert qr is not None and qr.kind == PROMPTPAY
     assert (qr.target, qr.amount, qr.currency) == (target, Decimal("50.25"), "THB")
@@ -337,17 +338,23 @@ def test_describe_in_both_languages() -> None:
     ("money", "original", "expected"),
     [
         (
-            Money(Decimal("1250"), "THB", MoneyKind.TRANSFER, date(2025, 2, 12), "นาย Somchai Jaidee"),
+            Money(
+                Decimal("1250"), "THB", MoneyKind.TRANSFER, date(2025, 2, 12), "นาย Somchai Jaidee"
+            ),
             "IMG_0001.JPG",
             "2025-02-12_transfer_1250-THB_somchai-jaidee.jpg",
         ),
         (
-            Money(Decimal("10700.5"), "THB", MoneyKind.INVOICE, None, "Bright Pixel Studio Co., Ltd."),
+            Money(
+                Decimal("10700.5"), "THB", MoneyKind.INVOICE, None, "Bright Pixel Studio Co., Ltd."
+            ),
             "scan.pdf",
             "2025-03-01_invoice_10700.50-THB_bright-pixel-studio.pdf",
         ),
         (
-            Money(Decimal("132"), "THB", MoneyKind.RECEIPT, date(2025, 2, 12), "บริษัท สยามคอฟฟี่ จำกัด"),
+            Money(
+                Decimal("132"), "THB", MoneyKind.RECEIPT, date(2025, 2, 12), "บริษัท สยามคอฟฟี่ จำกัด"
+            ),
             "../../x/receipt.png\u202e",
             "2025-02-12_receipt_132-THB_สยามคอฟฟี่.png",
         ),

@@ -129,12 +129,12 @@ def parse_amount(value: object) -> Decimal | None:
 
 
 def plain_amount(amount: Decimal) -> str:
-    """"1250.00": two decimals, no grouping (the stored form)."""
+    """ "1250.00": two decimals, no grouping (the stored form)."""
     return f"{amount.quantize(CENT):f}"
 
 
 def grouped_amount(amount: Decimal) -> str:
-    """"1,250.00": as receipts and slips print it."""
+    """ "1,250.00": as receipts and slips print it."""
     return f"{amount.quantize(CENT):,.2f}"
 
 
@@ -208,7 +208,7 @@ def money_from_mapping(data: Mapping[str, object], today: date | None = None) ->
 
 
 def amount_spellings(amount: Decimal) -> list[str]:
-    """"1250.00", "1,250.00", and without the cents when there are none ("1250", "1,250")."""
+    """ "1250.00", "1,250.00", and without the cents when there are none ("1250", "1,250")."""
     spellings = [plain_amount(amount), grouped_amount(amount)]
     if amount == amount.to_integral_value():
         whole = int(amount)
@@ -289,7 +289,7 @@ def _slug(value: str) -> str:
 
 
 def party_slug(counterparty: str) -> str:
-    """"นาย สมชาย ใจดี" -> "สมชาย-ใจดี"; "ACME Consulting Co., Ltd." -> "acme-consulting"."""
+    """ "นาย สมชาย ใจดี" -> "สมชาย-ใจดี"; "ACME Consulting Co., Ltd." -> "acme-consulting"."""
     name = _COMPANY_TAIL.sub("", _TITLES.sub("", counterparty.strip()))
     piece = _slug(name)
     if len(piece) > FILENAME_PARTY_CHARS:

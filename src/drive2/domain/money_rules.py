@@ -199,32 +199,35 @@ def choose_currency(
 
 # --- 5. who was paid ----------------------------------------------------------------------
 
+
 def _at_line_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(rf"^[\s\W]*(?:{pattern.pattern})", pattern.flags)
 
 
 #: At the start of a line only: "to" anywhere else is just a word.
-_RECEIVER_LABEL = _at_line_start(_pattern(
-    "ไปยัง",
-    "ผู้รับเงิน",
-    "ผู้รับ",
-    "ชื่อผู้รับ",
-    "บัญชีปลายทาง",
-    "ปลายทาง",
-    "ชำระให้",
-    "จ่ายให้",
-    "โอนให้",
-    "ร้านค้า",
-    "to",
-    "receiver",
-    "recipient",
-    "payee",
-    "beneficiary",
-    "merchant",
-    "biller",
-    "pay to",
-    "paid to",
-))
+_RECEIVER_LABEL = _at_line_start(
+    _pattern(
+        "ไปยัง",
+        "ผู้รับเงิน",
+        "ผู้รับ",
+        "ชื่อผู้รับ",
+        "บัญชีปลายทาง",
+        "ปลายทาง",
+        "ชำระให้",
+        "จ่ายให้",
+        "โอนให้",
+        "ร้านค้า",
+        "to",
+        "receiver",
+        "recipient",
+        "payee",
+        "beneficiary",
+        "merchant",
+        "biller",
+        "pay to",
+        "paid to",
+    )
+)
 _PERSON = re.compile(
     r"^(?:นาย|นางสาว|นาง|น\.ส\.|ด\.ช\.|ด\.ญ\.|mr\.?|mrs\.?|ms\.?|miss)\s*\S", re.IGNORECASE
 )
@@ -312,6 +315,10 @@ _COMPANY_END = re.compile(
     r"|pte\.?\s*ltd\.?|inc\.?|llc|plc))\b",
     re.IGNORECASE,
 )
+#: A word of three letters or more (Thai runs count whole).
+_WORDLIKE = re.compile(r"[A-Za-z]{3,}|[\u0e01-\u0e4e]{3,}")
+#: A branch or head-office note after a business's name.
+_BRANCH = re.compile(r"\s+(?:สาขา|branch(?![a-z]))|\s*\((?:สำนักงานใหญ่|head office)", re.I)
 _LABEL_PREFIX = re.compile(r"^[^\w\u0e01-\u0e4e]*[\w\u0e01-\u0e4e .]{0,30}?[:：]\s*")
 _HEAD_LINES = 12
 
@@ -322,19 +329,37 @@ def _name(line: str) -> str | None:
     match = _COMPANY_END.match(text)
     if match:
         text = match.group(1)
-    text = re.split(r"\s+(?:สาขา|branch(?![a-z]))|\s*\((?:สำนักงานใหญ่|head office)", text, 1, re.I)[0]
+    text = _BRANCH.split(text, maxsplit=1)[0]
     digits = sum(ch.isdigit() for ch in text)
     letters = sum(ch.isalpha() for ch in text)
-    if letters < 3 or digits > letters / 3:
-        return None
+    if letters < 3 or digits > letters / 3 or not _WORDLIKE.search(text):
+        return None  # an account number, or OCR noise ("au 6 ow po w")
     return clean_text(text, MAX_COUNTERPARTY_CHARS)
+
+
+#: Thai vowel and tone marks above and below the line, which OCR drops most ("บรษท" for
+#: "บริษัท"), and SARA AM, which it reads as SARA AA ("จากด" for "จำกัด").
+_THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+
+
+def thai_skeleton(text: str) -> str:
+    return _THAI_MARKS.sub("", text).replace("\u0e33", "\u0e32")
+
+
+_BUSINESS_SKELETON = re.compile(
+    "|".join(thai_skeleton(w) for w in ("บริษัท", "จำกัด", "ห้างหุ้นส่วน", "มหาชน"))
+)
+
+
+def _is_business(line: str) -> bool:
+    return bool(_BUSINESS.search(line) or _BUSINESS_SKELETON.search(thai_skeleton(line)))
 
 
 def _looks_like_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or _NOT_A_NAME.search(stripped):
         return False
-    return bool(_PERSON.search(stripped) or _BUSINESS.search(stripped))
+    return bool(_PERSON.search(stripped) or _is_business(stripped))
 
 
 def receiver(lines: list[str]) -> str | None:
@@ -372,7 +397,7 @@ def issuer(lines: list[str]) -> str | None:
             break
         head.append(line)
     for line in head:
-        if _BUSINESS.search(line) and not _NOT_A_NAME.search(_strip_branch(line)):
+        if _is_business(line) and not _NOT_A_NAME.search(_strip_branch(line)):
             name = _name(_LABEL_PREFIX.sub("", line))
             if name:
                 return name
@@ -387,7 +412,7 @@ def issuer(lines: list[str]) -> str | None:
 
 
 def _strip_branch(line: str) -> str:
-    return re.split(r"\s+(?:สาขา|branch(?![a-z]))", line, 1, re.IGNORECASE)[0]
+    return _BRANCH.split(line, maxsplit=1)[0]
 
 
 def _is_heading(line: str) -> bool:

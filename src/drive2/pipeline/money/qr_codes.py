@@ -85,7 +85,9 @@ def _pdf_first_page(path: Path) -> Image.Image | None:
 def _decode(image: Image.Image) -> list[str]:
     import zxingcpp
 
-    results: Any = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    # Typed differently across zxing-cpp 2.x and 3.x; a single format is accepted by both.
+    read: Any = zxingcpp.read_barcodes
+    results = read(image, formats=zxingcpp.BarcodeFormat.QRCode)
     texts = []
     for result in list(results)[:MAX_CODES]:
         if getattr(result, "valid", True) and isinstance(result.text, str) and result.text:

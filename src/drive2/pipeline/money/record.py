@@ -39,9 +39,8 @@ def payment_qr(metadata: Mapping[str, object]) -> PaymentQr | None:
     """The first payment QR code the file's metadata records (a slip's before any other)."""
     section = metadata.get(QR_SECTION)
     codes = [PaymentQr.from_metadata(x) for x in section] if isinstance(section, list) else []
-    codes = [c for c in codes if c is not None]
-    codes.sort(key=lambda c: c.kind == PROMPTPAY)
-    return codes[0] if codes else None
+    found = sorted((c for c in codes if c is not None), key=lambda c: c.kind == PROMPTPAY)
+    return found[0] if found else None
 
 
 def grounded(proposal: Money, text: str, qr: PaymentQr | None) -> bool:
@@ -77,12 +76,22 @@ def settle_money(
     dated: date | None,
     today: date,
     default_currency: str | None,
+    rows: str | None = None,
+    previous: Money | None = None,
 ) -> AiMetadata:
     """`ai` with its money record settled (or removed), and the name, tags and summary that
-    follow from it. `dated`: the file's document date, for a record without its own."""
+    follow from it. `dated`: the file's document date, for a record without its own;
+    `rows`: the first page read as rows (pipeline/money/rows.py), read by the rules before
+    `text`; `previous`: the record the file had, kept when the rules find none now (the
+    re-run job has only the stored text)."""
     qr = payment_qr(metadata)
-    rules = extract_money(text, today=today, qr=qr, default_currency=clean_currency(default_currency))
-    money = choose_money(ai.money, rules, text, qr)
+    currency = clean_currency(default_currency)
+    rules = None
+    for candidate in (rows, text):
+        if candidate and rules is None:
+            rules = extract_money(candidate, today=today, qr=qr, default_currency=currency)
+    grounding = f"{rows}\n{text}" if rows else text
+    money = choose_money(ai.money, rules or previous, grounding, qr)
     if money is None:
         return replace(ai, money=None)
     tags = list(dict.fromkeys([*ai.tags, money.kind.value, KIND_THAI[money.kind]]))
@@ -117,4 +126,5 @@ class MoneySettler:
             dated=record.document_date,
             today=datetime.now(ZoneInfo(self.timezone)).date(),
             default_currency=self.default_currency,
+            previous=record.ai.money if record.ai else None,
         )

@@ -18,6 +18,7 @@ from drive2.domain.money_rules import MAX_TEXT_CHARS, document_kind
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.money.qr_codes import PDF, payment_codes
 from drive2.pipeline.money.record import QR_SECTION, settle_money
+from drive2.pipeline.money.rows import first_page_was_read, read_rows
 
 
 class MoneyStage:
@@ -29,12 +30,16 @@ class MoneyStage:
 
     def run(self, ctx: ProcessingContext) -> None:
         assert ctx.ai is not None
+        about_money = document_kind(ctx.text[:MAX_TEXT_CHARS]) is not None
         codes = []
         # A slip is mostly a picture; a PDF is looked at only when its text is about money.
-        if ctx.content_type != PDF or document_kind(ctx.text[:MAX_TEXT_CHARS]) is not None:
+        if ctx.content_type != PDF or about_money:
             codes = payment_codes(ctx.path, ctx.content_type, ctx.settings.image_max_pixels)
         if codes:
             ctx.metadata[QR_SECTION] = [code.as_metadata() for code in codes]
+        rows = None
+        if about_money and first_page_was_read(ctx.metadata):
+            rows = read_rows(ctx.path, ctx.content_type, ctx.workdir, ctx.settings)
         today = datetime.now(ZoneInfo(ctx.settings.timezone)).date()
         ctx.ai = settle_money(
             ctx.ai,
@@ -44,6 +49,7 @@ class MoneyStage:
             dated=ctx.document_date,
             today=today,
             default_currency=ctx.settings.money_default_currency,
+            rows=rows,
         )
         money = ctx.ai.money
         if money is None:
