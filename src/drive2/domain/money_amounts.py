@@ -207,6 +207,13 @@ _LABEL_RULES: tuple[tuple[AmountLabel, re.Pattern[str]], ...] = (
             "round total",
             "total sales",
             "total price",
+            "total amt",
+            "amt due",
+            "amt payable",
+            "net amt",
+            "nett amt",
+            "total rounded",
+            "nett",
             "ราคารวม",
             "payment amount",
             "จำนวนเงินรวมทั้งสิ้น",
@@ -248,6 +255,11 @@ _LABEL_RULES: tuple[tuple[AmountLabel, re.Pattern[str]], ...] = (
             "change",
             "cash",
             "tendered",
+            "tender",
+            "items",
+            "item",
+            "quantity",
+            "pcs",
             "received",
             "fee",
             "fees",
@@ -300,7 +312,14 @@ _LABEL_RULES: tuple[tuple[AmountLabel, re.Pattern[str]], ...] = (
 )
 
 
+#: "Total (incl. VAT)", "Total includes GST 6%", "Total RM incl. of GST", "Total after
+#: rounding": a total that says it is the final one.
+_FINAL_TOTAL = re.compile(r"(?<![a-z])total(?![a-z])[^0-9]{0,20}?(?<![a-z])(?:incl|after)", re.I)
+
+
 def label_class(label: str) -> AmountLabel:
+    if _FINAL_TOTAL.search(label):
+        return AmountLabel.TOTAL
     for kind, pattern in _LABEL_RULES:
         if pattern.search(label):
             return kind

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 from drive2.domain.dates import arabic_digits, document_date
 from drive2.domain.money import (
@@ -114,13 +115,36 @@ _KIND_WORDS: tuple[tuple[MoneyKind, int, re.Pattern[str]], ...] = (
             "abb.",
             "cash bill",
             "cash sale",
+            "cash sales",
+            "guest check",
+            "tax inv",
             "official receipt",
         ),
     ),
     (
         MoneyKind.RECEIPT,
         1,
-        _pattern("เงินทอน", "ทอน", "change", "cashier", "แคชเชียร์", "pos", "thank you"),
+        _pattern(
+            "เงินทอน",
+            "change",
+            "cashier",
+            "แคชเชียร์",
+            "พนักงานขาย",
+            "pos",
+            "thank you",
+            "ขอบคุณ",
+            "cash",
+            "เงินสด",
+            "tender",
+            "qty",
+            "total",
+            "ยอดรวม",
+            "vat",
+            "gst",
+            "ภาษีมูลค่าเพิ่ม",
+            "member",
+            "สมาชิก",
+        ),
     ),
     (
         MoneyKind.INVOICE,
@@ -147,6 +171,9 @@ _NOT_INVOICE = re.compile(r"ใบกำกับภาษีอย่างย�
 #: names transfers, and a tax invoice/receipt is paid.
 _KIND_ORDER = (MoneyKind.TRANSFER, MoneyKind.RECEIPT, MoneyKind.INVOICE)
 _MIN_KIND_POINTS = 3
+#: Distinct words that count, by weight: two headings, or three supporting words (a
+#: cashier, a total and change make a receipt).
+_MAX_CUES = {3: 2, 1: 3}
 
 
 def document_kind(text: str, qr: PaymentQr | None = None) -> MoneyKind | None:
@@ -155,8 +182,9 @@ def document_kind(text: str, qr: PaymentQr | None = None) -> MoneyKind | None:
         points[MoneyKind.TRANSFER] += 3
     for kind, weight, pattern in _KIND_WORDS:
         scan = _NOT_INVOICE.sub(" ", text) if kind is MoneyKind.INVOICE else text
-        hits = len(pattern.findall(scan))
-        points[kind] += weight * min(hits, 2)
+        # Distinct words: "total" ten times on a report is one cue, not ten.
+        cues = {" ".join(m.lower().split()) for m in pattern.findall(scan)}
+        points[kind] += weight * min(len(cues), _MAX_CUES[weight])
     best = max(_KIND_ORDER, key=lambda k: (points[k], -_KIND_ORDER.index(k)))
     return best if points[best] >= _MIN_KIND_POINTS else None
 
@@ -164,18 +192,52 @@ def document_kind(text: str, qr: PaymentQr | None = None) -> MoneyKind | None:
 # --- 2. the amount ------------------------------------------------------------------------
 
 
-def choose_amount(amounts: list[FoundAmount], kind: MoneyKind) -> FoundAmount | None:
-    """The amount the document is about, or None when no label says which."""
+_ROUNDING = _pattern("rounding", "round adj", "rounding adj", "ปัดเศษ", "ปรับเศษ", "เศษสตางค์")
+#: Cash rounding moves a total by less than this (5 sen in Malaysia, 25 satang in Thailand).
+_ROUNDING_STEP = Decimal("0.25")
+
+
+def _rounded(chosen: FoundAmount, amounts: list[FoundAmount], lines: list[str]) -> FoundAmount:
+    """A cash total rounded after it ("Total 60.31 / Rounding adj -0.01 / 60.30"): the
+    rounded amount, within a rounding step of the total, on the few lines after the
+    rounding line."""
+    for number in range(chosen.line + 1, min(chosen.line + 4, len(lines))):
+        if not _ROUNDING.search(lines[number]):
+            continue
+        near = [
+            found
+            for found in amounts
+            if number <= found.line <= number + 2
+            and found.value != chosen.value
+            and abs(found.value - chosen.value) < _ROUNDING_STEP
+        ]
+        for found in near:
+            # Its own label, or the rounding line above it ("Rounding adj" / "60.30").
+            if label_class(found.label) is not AmountLabel.EXCLUDED or (
+                found.line > number and _ROUNDING.search(found.label)
+            ):
+                return found
+    return chosen
+
+
+def choose_amount(
+    amounts: list[FoundAmount], kind: MoneyKind, lines: list[str] | None = None
+) -> FoundAmount | None:
+    """The amount the document is about, or None when no label says which. `lines`: the
+    text's lines (FoundAmount.line numbers them), to follow a cash rounding."""
     ranked: dict[AmountLabel, list[FoundAmount]] = {}
     for found in amounts:
         ranked.setdefault(label_class(found.label), []).append(found)
-    order = [AmountLabel.TOTAL, AmountLabel.AMOUNT, AmountLabel.WEAK_TOTAL]
+    # A receipt's or invoice's "Amount" is often a column of item prices; a slip's is the
+    # transfer itself.
+    order = [AmountLabel.TOTAL, AmountLabel.WEAK_TOTAL, AmountLabel.AMOUNT]
     if kind is MoneyKind.TRANSFER:
         order = [AmountLabel.AMOUNT, AmountLabel.TOTAL, AmountLabel.WEAK_TOTAL]
     for tier in order:
         candidates = [a for a in ranked.get(tier, []) if a.money_like or a.currency]
         if candidates:
-            return max(candidates, key=lambda a: (a.value, -a.start))
+            chosen = max(candidates, key=lambda a: (a.value, -a.start))
+            return _rounded(chosen, amounts, lines) if lines else chosen
     unlabelled = {a.value: a for a in ranked.get(AmountLabel.NONE, []) if a.money_like}
     if kind is MoneyKind.TRANSFER and len(unlabelled) == 1:
         return next(iter(unlabelled.values()))
@@ -416,7 +478,7 @@ def _strip_branch(line: str) -> str:
 
 
 def _is_heading(line: str) -> bool:
-    return any(pattern.search(line) for _, _, pattern in _KIND_WORDS) or bool(
+    return any(p.search(line) for _, weight, p in _KIND_WORDS if weight == 3) or bool(
         re.fullmatch(r"[\W\d_]*(?:tax\s+)?(?:invoice|receipt|bill)[\W\d_]*", line, re.I)
     )
 
@@ -506,7 +568,7 @@ def extract_money(
     if kind is None:
         return None
     amounts = find_amounts(text)
-    chosen = choose_amount(amounts, kind)
+    chosen = choose_amount(amounts, kind, text.splitlines())
     if chosen is not None:
         amount = chosen.value
         currency = choose_currency(chosen, amounts, text, default_currency)

@@ -54,6 +54,7 @@ class MoneyStage:
         money = ctx.ai.money
         if money is None:
             return
-        ctx.descriptions.append(describe(money))
+        # One passage per language: an English-only embedder reads the Thai line as noise.
+        ctx.descriptions.extend(describe(money).split("\n"))
         if not ctx.file.tags_edited:
             ctx.tags = list(dict.fromkeys([*ctx.tags, *ctx.ai.tags]))
