@@ -24,8 +24,8 @@ from tests.support import documents as docs
 from tests.support import money_docs as m
 from tests.support.api import register_and_login
 from tests.support.files import pdf_with_text
-from tests.support.images import png_bytes as plain_png
 from tests.support.images import THAI_FONT, render_text
+from tests.support.images import png_bytes as plain_png
 from tests.support.services import fresh_postgres_database
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")

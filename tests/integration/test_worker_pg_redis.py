@@ -67,7 +67,7 @@ def test_a_real_worker_processes_every_kind_of_text(
                 ["detect_type", "metadata", "extract_text", "document_date", "thumbnail"]
                 if name.endswith(".pdf")
                 else ["detect_type", "extract_text", "document_date"]
-            ) + ["ai_analysis", "embed"]
+            ) + ["ai_analysis", "money", "embed"]
             assert [s["name"] for s in status["stages"]] == expected_stages
             text = client.get(f"/api/v1/files/{ids[name]}/text", headers=headers).text
             assert expected in text, (name, text)

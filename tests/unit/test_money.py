@@ -171,6 +171,21 @@ def test_documents_that_are_not_payments_get_no_record(text: str) -> None:
     assert extract_money(text, today=TODAY, default_currency="THB") is None
 
 
+def test_an_invoice_from_a_business_names_the_business() -> None:
+    text = (
+        "Invoice 2025-031 from Acme Consulting Ltd.\n"
+        "Consulting services for March 2025: 40 hours at 2,000 THB.\n"
+        "Total due: 80,000 THB by 30 April 2025."
+    )
+    money = extract_money(text, today=TODAY)
+    assert money is not None
+    assert (money.amount, money.counterparty, money.kind) == (
+        Decimal("80000.00"),
+        "Acme Consulting Ltd",
+        MoneyKind.INVOICE,
+    )
+
+
 def test_a_receipt_with_change_and_vat_lines() -> None:
     text = """7-ELEVEN
 CP ALL PUBLIC COMPANY LIMITED
@@ -411,7 +426,12 @@ def test_a_grounded_llm_proposal_wins_and_is_completed_by_the_rules() -> None:
     assert settled.money.counterparty == "Siam Property"  # the LLM's
     assert settled.money.date == date(2025, 6, 2)  # filled by the rules
     assert settled.money.reference == "015153143512ATF05123"
-    assert settled.summary == "โอนเงินสำเร็จ"  # an LLM's summary is its own
+    # An LLM's name, summary and tags are its own.
+    assert (settled.suggested_filename, settled.summary, settled.tags) == (
+        "2025-07-01_slip.jpg",
+        "โอนเงินสำเร็จ",
+        ["โอนเงินสำเร็จ"],
+    )
 
 
 def test_an_ungrounded_llm_proposal_is_dropped_for_the_rules() -> None:

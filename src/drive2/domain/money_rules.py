@@ -377,6 +377,7 @@ _COMPANY_END = re.compile(
     r"|pte\.?\s*ltd\.?|inc\.?|llc|plc))\b",
     re.IGNORECASE,
 )
+_FROM = re.compile(r"(?<![a-z])(?:from|issued by|by)(?![a-z])\s*|จาก\s*", re.IGNORECASE)
 #: A word of three letters or more (Thai runs count whole).
 _WORDLIKE = re.compile(r"[A-Za-z]{3,}|[\u0e01-\u0e4e]{3,}")
 #: A branch or head-office note after a business's name.
@@ -460,7 +461,9 @@ def issuer(lines: list[str]) -> str | None:
         head.append(line)
     for line in head:
         if _is_business(line) and not _NOT_A_NAME.search(_strip_branch(line)):
-            name = _name(_LABEL_PREFIX.sub("", line))
+            # "Invoice 2025-031 from Acme Consulting Ltd." names Acme.
+            named = _FROM.split(_LABEL_PREFIX.sub("", line))[-1]
+            name = _name(named)
             if name:
                 return name
     for line in head[:5]:

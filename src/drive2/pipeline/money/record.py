@@ -10,9 +10,10 @@ whichever provider answered:
   proposal that is not is dropped for the rules' record;
 - the rules' record (domain/money_rules.py) is the fallback, and fills what a proposal
   left out; a slip QR code's transaction reference beats any reference read from the text;
-- with a record, the suggested filename is ``DATE_KIND_AMOUNT-CUR_PARTY.ext``, the kind is
-  tagged in English and Thai, and the local provider's summary starts with the record in
-  the document's language.
+- with a record and the local provider's answer, the suggested filename is
+  ``DATE_KIND_AMOUNT-CUR_PARTY.ext``, the kind is tagged in English and Thai, and the
+  summary starts with the record in the document's language. An LLM's name, summary and
+  tags are left as it wrote them (its prompt asks for the date first in such a name).
 """
 
 from __future__ import annotations
@@ -94,18 +95,18 @@ def settle_money(
     money = choose_money(ai.money, rules or previous, grounding, qr)
     if money is None:
         return replace(ai, money=None)
-    tags = list(dict.fromkeys([*ai.tags, money.kind.value, KIND_THAI[money.kind]]))
-    summary = ai.summary
-    if ai.provider == LOCAL_PROVIDER:
-        english, thai = describe(money).split("\n")
-        line = thai if ai.language == "th" else english
-        summary = f"{line} {summary}"[:SUMMARY_CHARS] if summary else line
+    if ai.provider != LOCAL_PROVIDER:
+        # An LLM's name, summary and tags are its own answer (the prompt asks it to start a
+        # money document's name with its date); only the record is settled here.
+        return replace(ai, money=money)
+    english, thai = describe(money).split("\n")
+    line = thai if ai.language == "th" else english
     return replace(
         ai,
         money=money,
         suggested_filename=money_filename(money, dated, original_filename),
-        tags=tags,
-        summary=summary,
+        tags=list(dict.fromkeys([*ai.tags, money.kind.value, KIND_THAI[money.kind]])),
+        summary=f"{line} {ai.summary}"[:SUMMARY_CHARS] if ai.summary else line,
     )
 
 
