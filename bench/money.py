@@ -45,7 +45,8 @@ from PIL import ImageFilter
 from drive2.domain.dates import find_dates
 from drive2.domain.money import Money, parse_amount
 from drive2.domain.money_amounts import find_amounts
-from drive2.domain.money_rules import document_kind, extract_money
+from drive2.domain.money_kind import document_kind
+from drive2.domain.money_rules import extract_money
 from drive2.pipeline.money.qr_codes import payment_codes
 from drive2.pipeline.ocr.tesseract import ocr_file
 

@@ -20,7 +20,8 @@ from drive2.domain.money import (
     search_words,
 )
 from drive2.domain.money_amounts import AmountLabel, find_amounts, label_class
-from drive2.domain.money_rules import document_kind, extract_money
+from drive2.domain.money_kind import document_kind
+from drive2.domain.money_rules import extract_money
 from drive2.domain.payment_qr import (
     PROMPTPAY,
     SLIP_VERIFY,

@@ -14,7 +14,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from drive2.domain.money import describe
-from drive2.domain.money_rules import MAX_TEXT_CHARS, document_kind
+from drive2.domain.money_kind import document_kind
+from drive2.domain.money_rules import MAX_TEXT_CHARS
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.money.qr_codes import PDF, payment_codes
 from drive2.pipeline.money.record import QR_SECTION, settle_money
