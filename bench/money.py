@@ -128,7 +128,7 @@ def variant(doc: money_docs.MoneyDoc, rng: random.Random, index: int) -> tuple[b
     return buf.getvalue(), "image/png"
 
 
-def synthetic(variants: int, workdir: Path) -> None:
+def synthetic(variants: int, workdir: Path, verbose: bool = False) -> None:
     rng = random.Random(14)
     today = date.today()
     ours = {field: Tally() for field in FIELDS}
@@ -153,6 +153,10 @@ def synthetic(variants: int, workdir: Path) -> None:
                     money = extract_money(candidate, today=today, qr=qr, default_currency="THB")
             seconds.append(time.perf_counter() - started)
             _score(ours, money, doc)
+            if verbose:
+                got = money.as_dict() if money else {}
+                missed = {k: got.get(k) for k, v in doc.expected.items() if got.get(k) != v}
+                print(f"  {doc.name}-{index} ({content_type}): {missed or 'right'}")
             expected = doc.expected
             largest = largest_number(text)
             baseline_amount.add(largest, largest == parse_amount(expected["amount"]))
@@ -275,10 +279,11 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=3, help="pictures per layout")
     parser.add_argument("--sroie", type=Path, help="a local copy of the SROIE data")
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="each synthetic picture's misses")
     args = parser.parse_args()
     if not args.skip_synthetic:
         with tempfile.TemporaryDirectory(prefix="bench-money-") as workdir:
-            synthetic(args.variants, Path(workdir))
+            synthetic(args.variants, Path(workdir), args.verbose)
     if args.sroie:
         sroie(args.sroie)
     else:

@@ -461,3 +461,31 @@ def test_the_record_survives_a_round_trip_through_the_stored_json() -> None:
     again = AiMetadata.from_dict(settled.as_dict())
     assert again == settled
     assert AiMetadata.from_dict({**settled.as_dict(), "money": {"amount": "x"}}).money is None  # type: ignore[union-attr]
+
+
+def test_an_llm_answer_carries_a_checked_money_proposal() -> None:
+    import json
+
+    from drive2.adapters.ai.prompt import INSTRUCTIONS, validate_answer
+
+    assert '"money"' in INSTRUCTIONS and "transfer|receipt|invoice" in INSTRUCTIONS
+    answer = {
+        "suggested_filename": "2025-02-12 transfer.png",
+        "summary": "A transfer slip.",
+        "tags": ["transfer"],
+        "language": "en",
+        "money": {
+            "amount": "1,250.00",
+            "currency": "THB",
+            "kind": "transfer",
+            "date": "2025-02-12",
+        },
+    }
+    validated = validate_answer(json.dumps(answer), "slip.png")
+    assert validated.money is not None and validated.money.amount == Decimal("1250.00")
+    assert validated.to_metadata("gemini", "m").money == validated.money
+    # A bad proposal costs the proposal, never the answer.
+    for bad in ({"amount": "lots", "currency": "THB", "kind": "transfer"}, "1250 baht", [1]):
+        kept = validate_answer(json.dumps({**answer, "money": bad}), "slip.png")
+        assert kept.money is None and kept.summary == "A transfer slip."
+    assert validate_answer(json.dumps({**answer, "money": None}), "slip.png").money is None
