@@ -489,3 +489,29 @@ def test_an_llm_answer_carries_a_checked_money_proposal() -> None:
         kept = validate_answer(json.dumps({**answer, "money": bad}), "slip.png")
         assert kept.money is None and kept.summary == "A transfer slip."
     assert validate_answer(json.dumps({**answer, "money": None}), "slip.png").money is None
+
+
+def test_the_rerun_settler_keeps_the_record_the_stored_text_no_longer_yields() -> None:
+    from dataclasses import replace as with_
+
+    from drive2.pipeline.money.record import MoneySettler
+    from tests.support.media import file_record
+
+    previous = Money(Decimal("3500"), "THB", MoneyKind.TRANSFER, date(2025, 2, 12), "X", "R1234")
+    qr = read_payment_qr(slip_qr("014", "2025021214352712345"))
+    assert qr is not None
+    record = with_(
+        file_record("slip.png"),
+        metadata={QR_SECTION: [qr.as_metadata()]},
+        ai=_ai(money=previous),
+        document_date=date(2025, 2, 12),
+    )
+    settle = MoneySettler(default_currency="THB")
+    # The stored text lost the amount the rows reading had: the rules find none in it.
+    kept = settle(_ai("gemini"), record, "โอนเงินสำเร็จ\nจำนวนเงิน\nรหัสอ้างอิง:")
+    assert kept.money is not None and kept.money.amount == Decimal("3500.00")
+    assert kept.provider == "gemini"
+    # Where the text states it, the rules' record (with the QR code's reference) wins.
+    fresh = settle(_ai(), record, SLIP_TH)
+    assert fresh.money is not None and fresh.money.amount == Decimal("12500.00")
+    assert fresh.money.reference == "2025021214352712345"
