@@ -44,7 +44,7 @@ from PIL import ImageFilter
 
 from drive2.domain.dates import find_dates
 from drive2.domain.money import Money, parse_amount
-from drive2.domain.money_amounts import find_amounts
+from drive2.domain.money_amounts import find_amounts, has_money
 from drive2.domain.money_kind import document_kind
 from drive2.domain.money_rules import extract_money
 from drive2.pipeline.money.qr_codes import payment_codes
@@ -142,11 +142,11 @@ def synthetic(variants: int, workdir: Path, verbose: bool = False) -> None:
             path.write_bytes(data)
             started = time.perf_counter()
             text = ocr_file("tesseract", path, "eng+tha", 120)
-            rows = None
-            if document_kind(text):  # as the money stage does: once more as rows
-                rows = ocr_file("tesseract", path, "eng+tha", 120, psm=4)
             codes = payment_codes(path, content_type, 100_000_000)
             qr = codes[0] if codes else None
+            rows = None
+            if document_kind(text) or qr or has_money(text):  # as the money stage: as rows
+                rows = ocr_file("tesseract", path, "eng+tha", 120, psm=4)
             money = None
             for candidate in (rows, text):
                 if candidate and money is None:

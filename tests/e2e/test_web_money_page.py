@@ -63,12 +63,12 @@ def test_a_slip_shows_its_money_and_date_and_the_list_sorts_by_date(
 
     # --- sorted by the documents' own dates: the slip (12 Feb) before the invoice (3 Mar) ---
     page.get_by_role("button", name="List").click()
-    page.get_by_label("Sort").select_option(label="Date (oldest)")
+    page.get_by_label("Sort", exact=True).select_option(label="Date (oldest)")
     rows = page.locator("table.file-table tbody tr")
     expect(rows.first).to_contain_text(slip)
     expect(rows.last).to_contain_text(invoice)
     assert "sort=document_date" in page.url
-    page.get_by_label("Sort").select_option(label="Date (newest)")
+    page.get_by_label("Sort", exact=True).select_option(label="Date (newest)")
     expect(rows.first).to_contain_text(invoice)
     expect(rows.last).to_contain_text(slip)
 

@@ -515,3 +515,9 @@ def test_the_rerun_settler_keeps_the_record_the_stored_text_no_longer_yields() -
     fresh = settle(_ai(), record, SLIP_TH)
     assert fresh.money is not None and fresh.money.amount == Decimal("12500.00")
     assert fresh.money.reference == "2025021214352712345"
+
+
+def test_a_due_date_is_not_the_record_date() -> None:
+    text = "ใบแจ้งหนี้\nวันที่ 12 A.W. 2568\nครบกำหนดชำระ 14 มี.ค. 2568\nจำนวนเงินรวมทั้งสิ้น 5,350.00"
+    money = extract_money(text, today=TODAY)  # OCR lost the issue date's month
+    assert money is not None and money.amount == Decimal("5350.00") and money.date is None

@@ -142,6 +142,11 @@ def find_amounts(text: str) -> list[FoundAmount]:
     return found
 
 
+def has_money(text: str) -> bool:
+    """The text writes some number as money (two decimals or a currency mark)."""
+    return any(found.money_like for found in find_amounts(text))
+
+
 def _label_line(lines: list[str], number: int) -> str | None:
     """The line above, when it is a label alone ("จำนวน:", "Amount") with no amount."""
     for back in range(number - 1, max(number - 3, -1), -1):

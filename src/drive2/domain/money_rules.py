@@ -11,7 +11,7 @@
 3. The currency: a mark beside the amount or in its label, else the document's own marks,
    else THB for a Thai document; none of these, no record.
 4. The date: the date the document states (domain/dates.py: a transaction or issue date
-   first), or the slip QR code's.
+   first), or the slip QR code's; never a due date or a period.
 5. Who was paid (domain/money_parties.py): a transfer's receiver, a receipt's merchant or
    an invoice's issuer.
 6. The reference: a slip QR code's transaction reference, else the labelled one
@@ -25,7 +25,7 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-from drive2.domain.dates import arabic_digits, document_date
+from drive2.domain.dates import DateRole, arabic_digits, document_date
 from drive2.domain.money import Money, MoneyKind
 from drive2.domain.money_amounts import AmountLabel, FoundAmount, find_amounts, label_class
 from drive2.domain.money_kind import document_kind, phrase_pattern
@@ -137,6 +137,8 @@ def extract_money(
         return None
     lines = [line for line in text.splitlines() if line.strip()]
     stated = document_date(text, today=today)
+    if stated is not None and stated.role in (DateRole.DUE, DateRole.PERIOD):
+        stated = None  # the day it was issued or paid, not when it falls due: none rather
     qr_reference = qr.reference if qr is not None and qr.kind != PROMPTPAY else None
     return Money(
         amount=amount,

@@ -14,8 +14,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from drive2.domain.money import describe
+from drive2.domain.money_amounts import has_money
 from drive2.domain.money_kind import document_kind
 from drive2.domain.money_rules import MAX_TEXT_CHARS
+from drive2.domain.payment_qr import PROMPTPAY
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.money.qr_codes import PDF, payment_codes
 from drive2.pipeline.money.record import QR_SECTION, settle_money
@@ -31,7 +33,8 @@ class MoneyStage:
 
     def run(self, ctx: ProcessingContext) -> None:
         assert ctx.ai is not None
-        about_money = document_kind(ctx.text[:MAX_TEXT_CHARS]) is not None
+        head = ctx.text[:MAX_TEXT_CHARS]
+        about_money = document_kind(head) is not None
         codes = []
         # A slip is mostly a picture; a PDF is looked at only when its text is about money.
         if ctx.content_type != PDF or about_money:
@@ -39,7 +42,10 @@ class MoneyStage:
         if codes:
             ctx.metadata[QR_SECTION] = [code.as_metadata() for code in codes]
         rows = None
-        if about_money and first_page_was_read(ctx.metadata):
+        # The automatic layout may have lost the heading that says what the picture is, as
+        # well as the labels: a slip's QR code or an amount is reason enough to read again.
+        slip = any(code.kind != PROMPTPAY for code in codes)
+        if first_page_was_read(ctx.metadata) and (about_money or slip or has_money(head)):
             rows = read_rows(ctx.path, ctx.content_type, ctx.workdir, ctx.settings)
         today = datetime.now(ZoneInfo(ctx.settings.timezone)).date()
         ctx.ai = settle_money(
