@@ -521,3 +521,16 @@ def test_a_due_date_is_not_the_record_date() -> None:
     text = "ใบแจ้งหนี้\nวันที่ 12 A.W. 2568\nครบกำหนดชำระ 14 มี.ค. 2568\nจำนวนเงินรวมทั้งสิ้น 5,350.00"
     money = extract_money(text, today=TODAY)  # OCR lost the issue date's month
     assert money is not None and money.amount == Decimal("5350.00") and money.date is None
+
+
+def test_rows_read_with_wide_gaps_keep_their_labels() -> None:
+    gap = " " * 45
+    text = (
+        f"ใบกำกับภาษี / ใบแจ้งหนี้\nวันที่{gap}12 ก.พ. 2568\n"
+        f"ครบกำหนดชำระ{gap}14 มี.ค. 2568\nจำนวนเงินรวมทั้งสิ้น{gap}5,350.00"
+    )
+    money = extract_money(text, today=TODAY)
+    assert money is not None and money.date == date(2025, 2, 12)
+    no_issue_date = text.replace("12 ก.พ. 2568", "12 A.W. 2568")  # OCR lost the month
+    again = extract_money(no_issue_date, today=TODAY)
+    assert again is not None and again.date is None  # not the due date

@@ -36,6 +36,7 @@ _THAI_LETTER = re.compile(r"[\u0e01-\u0e2e]")
 #: Only the head of a long text is read: a payment document says what it is up front, and
 #: the rules stay linear on a 200-page PDF.
 MAX_TEXT_CHARS = 20_000
+_SPACE_RUNS = re.compile(r"[ \t\u00a0]{2,}")
 
 
 # --- 2. the amount ------------------------------------------------------------------------
@@ -120,7 +121,9 @@ def extract_money(
     """The record the text states, or None when it states none with confidence.
 
     `default_currency`: the currency of amounts written without one (the drive's)."""
-    text = arabic_digits(text[:MAX_TEXT_CHARS])
+    # A row read with its columns apart has long runs of spaces between label and value;
+    # labels are looked for a few characters before a value.
+    text = _SPACE_RUNS.sub(" ", arabic_digits(text[:MAX_TEXT_CHARS]))
     kind = document_kind(text, qr)
     if kind is None:
         return None
