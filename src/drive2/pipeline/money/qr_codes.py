@@ -59,13 +59,12 @@ def _picture(path: Path, content_type: str, max_pixels: int) -> Image.Image | No
             return None
         with open_image(path, max_pixels) as opened:
             opened.seek(0)
-            image = opened.convert("L")
+            # Shrunk before it is converted: a JPEG decodes straight at a reduced size.
+            opened.thumbnail((MAX_SIDE, MAX_SIDE))
+            return opened.convert("L")
     except Exception as exc:  # the OCR stage reports unreadable pictures; here: no codes
         log.info("no QR codes read from %s: %s", path.name, exc)
         return None
-    if max(image.size) > MAX_SIDE:
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
-    return image
 
 
 def _pdf_first_page(path: Path) -> Image.Image | None:
