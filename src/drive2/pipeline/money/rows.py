@@ -4,9 +4,10 @@ Slips, receipts and invoices are tables of label–value rows ("Total due ... TH
 "จำนวนเงิน ... 120.00"). Tesseract's automatic layout (page segmentation 3, what the OCR
 stage uses for every page) often reads the two columns apart: all the labels, then all the
 values, and no value keeps its label. Page segmentation 4 ("one column of text of variable
-sizes") keeps each row on one line. On the synthetic set of bench/money.py this took the
-rules from 5 of 8 layouts read right to 8 of 8, so the money stage reads a picture once
-more this way — only when its text already says it is about money, and only its first page.
+sizes") keeps each row on one line. On the eight synthetic layouts of bench/money.py (as
+PNG) the rules read 6 of 8 fully right from the automatic layout's text and 8 of 8 from the
+rows, so the money stage reads a picture once more this way — only when its text (or a slip
+QR code) says it is about money, and only its first page.
 
 The stored text stays the OCR stage's: this reading serves the rules and is not kept.
 """
