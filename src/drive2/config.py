@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     ollama_daily_quota: int = Field(default=0, alias="OLLAMA_DAILY_QUOTA")  # 0: unlimited
     ai_rerun_interval_seconds: float = Field(default=3600.0, alias="AI_RERUN_INTERVAL_SECONDS")
 
+    # --- money on receipts, invoices and transfer slips ------------------------------------
+    #: The currency of amounts a document writes without one (ISO 4217; empty: none).
+    money_default_currency: str = Field(default="THB", alias="MONEY_DEFAULT_CURRENCY")
+
     # --- embeddings and search ---------------------------------------------------------------
     #: multilingual-e5-small reads Thai and English; all-MiniLM-L6-v2 (English only) stays
     #: selectable. Each model has its own collection: switching re-embeds (`drive2 reindex`).

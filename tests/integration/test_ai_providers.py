@@ -566,7 +566,7 @@ def test_the_rerun_job_replaces_a_fallback_result_once_the_breaker_closes(
     gemini.script(Reply(status=429))
     record = _process(c, tmp_path, INVOICE, "scan.txt")
     assert record.ai is not None and record.ai.provider == "local"
-    assert record.tags == ["local"]
+    assert sorted(record.tags) == ["invoice", "local", "ใบแจ้งหนี้"]  # the money stage tags the kind
 
     report = rerun_fallback_ai(c.repo, c.ai)
     assert report.upgraded == [] and report.stopped and "gemini" in report.stopped

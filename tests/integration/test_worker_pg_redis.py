@@ -67,7 +67,7 @@ def test_a_real_worker_processes_every_kind_of_text(
                 ["detect_type", "metadata", "extract_text", "document_date", "thumbnail"]
                 if name.endswith(".pdf")
                 else ["detect_type", "extract_text", "document_date"]
-            ) + ["ai_analysis", "embed"]
+            ) + ["ai_analysis", "money", "embed"]
             assert [s["name"] for s in status["stages"]] == expected_stages
             text = client.get(f"/api/v1/files/{ids[name]}/text", headers=headers).text
             assert expected in text, (name, text)
@@ -123,7 +123,8 @@ def test_reprocess_runs_the_pipeline_again_idempotently(
         assert second["attempts"] == 2
         after = client.get(f"/api/v1/files/{fid}", headers=headers).json()
         assert after["tags"] == tags_before  # one set of results, not two
-        assert len(container.repo.stage_records(fid)) == 4  # one record per stage, not two
+        records = container.repo.stage_records(fid)
+        assert len(records) == len({r.name for r in records}) >= 4  # one per stage, not two
         emb = container.embedder
         assert container.vectors.count(emb.model_name, emb.dimension, file_id=fid) == 1
     container.close()

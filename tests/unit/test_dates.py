@@ -43,6 +43,7 @@ TODAY = date(2025, 6, 20)
         ("๑๔/๐๓/๒๕๖๘", date(2025, 3, 14)),
         ("1 ม.ค. 2567", date(2024, 1, 1)),
         ("2 มิ.ย. 68 14:35 น.", date(2025, 6, 2)),
+        ("12 ก.ุพ. 2568 - 14:35", date(2025, 2, 12)),  # OCR set a vowel mark after the dot
         ("30 ธันวาคม 2024", date(2024, 12, 30)),  # a Thai month with a Common-era year
         ("5 พฤศจิกายน ค.ศ. 2024", date(2024, 11, 5)),
         ("2568-03-01", date(2025, 3, 1)),  # ISO with a Buddhist-era year

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from drive2.services.names import normalise_tags, safe_filename
+from drive2.domain.names import normalise_tags, safe_filename
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from PIL import Image
 
 from drive2.adapters.ai.prompt import build_prompt
 from drive2.adapters.vision.efficientnet_lite import EfficientNetLiteClassifier, model_input
+from drive2.domain.file_passages import embedding_text
 from drive2.domain.picture_kind import PictureFacts, PictureKind, decide_kind
 from drive2.domain.picture_labels import (
     IMAGENET_CLASSES,
@@ -22,7 +23,6 @@ from drive2.domain.picture_labels import (
 )
 from drive2.domain.picture_summary import (
     PictureView,
-    embedding_text,
     english_sentence,
     name_words,
     picture_fact_lines,

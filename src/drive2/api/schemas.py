@@ -53,6 +53,17 @@ class EmailPasswordIn(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
 
 
+class MoneyOut(BaseModel):
+    """ai.money (DESIGN.md section 4): what a receipt, invoice or transfer slip records."""
+
+    amount: str  # two decimals, no grouping: "1250.00"
+    currency: str  # ISO 4217
+    date: str | None  # YYYY-MM-DD
+    counterparty: str | None
+    reference: str | None
+    kind: str  # transfer | receipt | invoice
+
+
 class AiOut(BaseModel):
     suggested_filename: str | None
     summary: str | None
@@ -60,6 +71,7 @@ class AiOut(BaseModel):
     language: str | None
     provider: str
     model: str
+    money: MoneyOut | None = None
 
 
 class FileOut(BaseModel):

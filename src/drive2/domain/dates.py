@@ -96,9 +96,14 @@ for _number, _name in enumerate(_THAI_SPOKEN, start=1):
     _MONTHS[_name] = _number
 
 
+#: A Thai vowel or tone mark OCR sets after an abbreviation's dot ("ก.ุพ." for "ก.พ."): no
+#: mark can follow a dot in Thai, so it is noise.
+_OCR_MARK = "[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
+
+
 def month_number(name: str) -> int | None:
     """1-12 for an English or Thai month name, abbreviation or spoken short form."""
-    key = re.sub(r"[\s.]", "", name.lower())
+    key = re.sub(rf"[\s.]|(?<=\.){_OCR_MARK}", "", name.lower())
     return _MONTHS.get(key)
 
 
@@ -116,7 +121,7 @@ THAI_MONTH_PATTERN = (
     "(?:"
     + "|".join(_THAI_MONTHS)
     + "|"
-    + "|".join(rf"{a}\.\s?{b}\.?|{a}{b}\." for a, b in _THAI_ABBREVIATIONS)
+    + "|".join(rf"{a}\.{_OCR_MARK}?\s?{b}\.?|{a}{b}\." for a, b in _THAI_ABBREVIATIONS)
     + "|"
     + "|".join(_THAI_SPOKEN)
     + ")"

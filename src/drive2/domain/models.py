@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from drive2.domain.money import Money
+
 
 class FileStatus(StrEnum):
     PENDING = "pending"
@@ -74,9 +76,11 @@ class AiMetadata:
     language: str | None
     provider: str
     model: str
+    #: What a receipt, invoice or transfer slip records (domain/money.py); None otherwise.
+    money: Money | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "suggested_filename": self.suggested_filename,
             "summary": self.summary,
             "tags": list(self.tags),
@@ -84,6 +88,9 @@ class AiMetadata:
             "provider": self.provider,
             "model": self.model,
         }
+        if self.money is not None:
+            out["money"] = self.money.as_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> AiMetadata | None:
@@ -96,6 +103,7 @@ class AiMetadata:
             language=data.get("language"),
             provider=str(data.get("provider") or "unknown"),
             model=str(data.get("model") or "unknown"),
+            money=Money.from_dict(data.get("money")),
         )
 
 

@@ -165,12 +165,3 @@ def picture_fact_lines(metadata: Mapping[str, object]) -> list[str]:
         thai = view.place.thai()
         lines.append(f"place taken: {view.place.english()}" + (f" ({thai})" if thai else ""))
     return lines
-
-
-def embedding_text(text: str, summary: str | None, metadata: Mapping[str, object]) -> str:
-    """What a file's vectors are made of: its text, and first, for a picture, its description
-    (what is in it, where, when) — a photo has no text, yet "a kitten in Chiang Mai" should
-    find it by meaning. The embed stage and re-embedding both use this."""
-    if summary and picture_view(metadata) is not None:
-        return f"{summary}\n\n{text}" if text.strip() else summary
-    return text

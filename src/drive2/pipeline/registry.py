@@ -8,6 +8,7 @@ from drive2.pipeline.stages.detect import DetectTypeStage
 from drive2.pipeline.stages.document_date import DocumentDateStage
 from drive2.pipeline.stages.embed import EmbedStage
 from drive2.pipeline.stages.metadata import MetadataStage
+from drive2.pipeline.stages.money import MoneyStage
 from drive2.pipeline.stages.ocr import OcrStage
 from drive2.pipeline.stages.picture import PictureStage
 from drive2.pipeline.stages.place import PlaceStage
@@ -43,6 +44,7 @@ def default_stages(
         ThumbnailStage(blobs),
         PictureStage(classifier),
         AiAnalysisStage(ai),
+        MoneyStage(),
     ]
     if embedder is not None and vectors is not None:
         stages.append(EmbedStage(embedder, vectors))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from drive2.domain.models import AiMetadata
+
 BUILDING = "building"
 SERVING = "serving"
 RETIRED = "retired"
@@ -37,7 +39,7 @@ class FileToEmbed:
     file_id: str
     user_id: str
     text: str
-    summary: str | None = None
+    ai: AiMetadata | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
 

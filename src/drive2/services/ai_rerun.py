@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from drive2.domain.models import AiMetadata, FileRecord
+from drive2.pipeline.money.record import MoneySettler
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,12 @@ def rerun_fallback_ai(
     ai: object,
     batch: int = DEFAULT_BATCH,
     time_budget_seconds: float | None = None,
+    settle: MoneySettler | None = None,
 ) -> RerunReport:
     """Re-analyse up to `batch` files (fewer if the primary's quota has fewer calls left),
-    starting no new file once `time_budget_seconds` have passed."""
+    starting no new file once `time_budget_seconds` have passed. `settle` gives each new
+    answer its money record, as the pipeline's money stage does."""
+    settle = settle or MoneySettler()
     started = time.monotonic()
     report = RerunReport()
     if not isinstance(ai, FallbackChain):
@@ -89,21 +93,25 @@ def rerun_fallback_ai(
         if not ai.primary_ready():
             report.stopped = f"{ai.primary} became unavailable"
             break
-        _rerun_one(repo, ai, record, report)
+        _rerun_one(repo, ai, record, report, settle)
     if report.upgraded or report.refreshed:
         log.info("AI re-run: %s", report.as_dict())
     return report
 
 
 def _rerun_one(
-    repo: AiRerunRepository, chain: FallbackChain, record: FileRecord, report: RerunReport
+    repo: AiRerunRepository,
+    chain: FallbackChain,
+    record: FileRecord,
+    report: RerunReport,
+    settle: MoneySettler,
 ) -> None:
     text = repo.get_text(record.id)
     current = record.ai.provider if record.ai else None
     if not text.strip():
         report.unchanged.append(record.id)
         return
-    result = chain.analyse(text, record.filename, dict(record.metadata))
+    result = settle(chain.analyse(text, record.filename, dict(record.metadata)), record, text)
     # A fallback answer is stored only if it is no worse than what the file has: that moves
     # a file the primary cannot answer to the back of the queue without losing a better one.
     if chain.rank(result.provider) > chain.rank(current):

@@ -11,8 +11,8 @@ from enum import StrEnum
 
 from drive2.domain.errors import Drive2Error, InvalidInputError, NotFoundError
 from drive2.domain.models import User
+from drive2.domain.names import normalise_tags
 from drive2.services.files import FileService
-from drive2.services.names import normalise_tags
 from drive2.services.trash import TrashService
 
 log = logging.getLogger(__name__)

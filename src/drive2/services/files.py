@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from drive2.domain.audit import AuditAction, AuditSource
 from drive2.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from drive2.domain.models import FileRecord, FileSort, FileStatus, StageRecord, User
+from drive2.domain.names import MAX_TAGS, normalise_tags, safe_filename
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex, VectorIndexUnavailable
 from drive2.services.audit import Auditor
-from drive2.services.names import MAX_TAGS, normalise_tags, safe_filename
 
 log = logging.getLogger(__name__)
 

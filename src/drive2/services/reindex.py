@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from drive2.config import Settings
-from drive2.domain.picture_summary import embedding_text
+from drive2.domain.file_passages import embedding_text, own_passages
 from drive2.pipeline.stages.embed import chunk_points
 from drive2.ports.embedder import Embedder
 from drive2.ports.embedding_collections import (
@@ -189,10 +189,11 @@ class ReindexService:
             self.embedder,
             file_id,
             found.user_id,
-            embedding_text(found.text, found.summary, found.metadata),
+            embedding_text(found.text, found.ai.summary if found.ai else None, found.metadata),
             s.chunk_tokens,
             s.chunk_overlap_tokens,
             s.max_chunks_per_file,
+            passages=own_passages(found.ai),
         )
         self.vectors.replace_file(self.model, self.embedder.dimension, file_id, points)
         self._on_file(self.model)

@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 from drive2.config import Settings
 from drive2.domain.errors import InvalidInputError
 from drive2.domain.models import User
+from drive2.domain.names import normalise_tags
 from drive2.domain.query_dates import QueryDates, parse_query_dates
 from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex
-from drive2.services.names import normalise_tags
 from drive2.services.search_calibration import ModelCalibration, calibration_for, query_script
 from drive2.services.search_fusion import (
     DATE,

@@ -23,12 +23,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from drive2.config import Settings
 from drive2.domain.errors import InvalidInputError, PayloadTooLargeError, ServiceUnavailableError
 from drive2.domain.models import FileRecord, NewFile, User
+from drive2.domain.names import safe_filename
 from drive2.domain.object_keys import original_key
 from drive2.pipeline.sniff import SNIFF_BYTES, detect_mime
 from drive2.ports.blob_store import BlobStore, BlobWriter
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
-from drive2.services.names import safe_filename
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 import drive2.worker.notification_tasks  # noqa: F401 - registers the LINE tasks
 from drive2.domain.errors import TransientProcessingError
+from drive2.pipeline.money.record import MoneySettler
 from drive2.services.ai_rerun import rerun_fallback_ai
 from drive2.services.reindex import PAUSED
 from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
@@ -112,7 +113,8 @@ def rerun_fallback_ai_task() -> dict[str, object]:
     """Files a fallback provider served, analysed again by the primary once it is back."""
     c = container()
     budget = c.settings.task_soft_time_limit_seconds / 2  # a slow provider must not hit it
-    return rerun_fallback_ai(c.repo, c.ai, time_budget_seconds=budget).as_dict()
+    settle = MoneySettler(c.settings.timezone, c.settings.money_default_currency)
+    return rerun_fallback_ai(c.repo, c.ai, time_budget_seconds=budget, settle=settle).as_dict()
 
 
 @app.task(bind=True, name=REINDEX_EMBEDDINGS)

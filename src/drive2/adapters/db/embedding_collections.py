@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from drive2.adapters.db.tables import EmbeddingCollectionRow, FileRow
+from drive2.domain.models import AiMetadata
 from drive2.ports.embedding_collections import RETIRED, SERVING, CollectionState, FileToEmbed
 
 Row = EmbeddingCollectionRow
@@ -132,7 +133,7 @@ class SqlEmbeddingCollections:
                 r[0],
                 r[1],
                 r[2] or "",
-                summary=(r[3] or {}).get("summary") if isinstance(r[3], dict) else None,
+                ai=AiMetadata.from_dict(r[3]) if isinstance(r[3], dict) else None,
                 metadata=r[4] if isinstance(r[4], dict) else {},
             )
             for r in rows

@@ -56,6 +56,7 @@ from drive2.adapters.db.tables import (
     FileSearchTotalsRow,
     FileTagRow,
 )
+from drive2.domain.money import Money, search_words
 from drive2.services.search import FileSummary, KeywordHit, SearchFilters
 
 #: Text beyond this many characters is not keyword-indexed (PostgreSQL caps a tsvector at
@@ -146,12 +147,19 @@ def query_terms(query: str) -> list[str]:
 
 
 def document_values(
-    text_content: str | None, summary: str | None, suggested_filename: str | None
+    text_content: str | None,
+    summary: str | None,
+    suggested_filename: str | None,
+    money: Money | None = None,
 ) -> dict[str, str]:
-    """The costly part (segmenting the text), done before the write transaction opens."""
+    """The costly part (segmenting the text), done before the write transaction opens.
+
+    A money record's words (its amount as people type it, "1250", "1,250.00", the kind
+    and currency in English and Thai) are indexed with the summary."""
+    described = [summary, suggested_filename, search_words(money) if money else None]
     return {
         "body": index_text(text_content, MAX_INDEXED_CHARS),
-        "summary": index_text(" ".join(p for p in (summary, suggested_filename) if p)),
+        "summary": index_text(" ".join(p for p in described if p)),
     }
 
 
@@ -182,10 +190,15 @@ def update_names(s: Session, file_id: str, filename: str | None, tags: list[str]
 
 
 def update_ai_words(
-    s: Session, file_id: str, summary: str | None, suggested: str | None, tags: list[str]
+    s: Session,
+    file_id: str,
+    summary: str | None,
+    suggested: str | None,
+    tags: list[str],
+    money: Money | None = None,
 ) -> None:
     """A new AI result on a completed file (the re-run job): its summary and tags."""
-    doc = document_values(None, summary, suggested)
+    doc = document_values(None, summary, suggested, money)
     s.execute(
         update(FileSearchRow)
         .where(FileSearchRow.file_id == file_id)

@@ -470,6 +470,7 @@ class SqlRepository:
             result.text,
             result.ai.summary if result.ai else None,
             result.ai.suggested_filename if result.ai else None,
+            result.ai.money if result.ai else None,
         )
         with self._session() as s:
             done = s.execute(
@@ -584,7 +585,12 @@ class SqlRepository:
                 self._replace_tags(s, file_id, list(dict.fromkeys(ai.tags)))
             s.flush()
             keyword_index.update_ai_words(
-                s, file_id, ai.summary, ai.suggested_filename, self._tags(s, [file_id])[file_id]
+                s,
+                file_id,
+                ai.summary,
+                ai.suggested_filename,
+                self._tags(s, [file_id])[file_id],
+                ai.money,
             )
             return True
 

@@ -11,10 +11,10 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
+from drive2.domain.names import safe_filename
 from drive2.pipeline.extractors import ExtractedText
 from drive2.pipeline.extractors.decode import decode_bytes
 from drive2.pipeline.extractors.html import visible_text
-from drive2.services.names import safe_filename
 
 MIB = 1024 * 1024
 #: A mail bigger than this is read up to here: headers and body come first, attachments last.

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 
 from drive2.domain.errors import TransientProcessingError
-from drive2.domain.picture_summary import embedding_text
+from drive2.domain.file_passages import embedding_text, own_passages
 from drive2.pipeline.context import ProcessingContext
 from drive2.ports.embedder import Embedder
 from drive2.ports.vector_index import VectorIndex, VectorIndexUnavailable, VectorPoint
@@ -51,6 +52,7 @@ class EmbedStage:
                 settings.chunk_tokens,
                 settings.chunk_overlap_tokens,
                 settings.max_chunks_per_file,
+                passages=own_passages(ctx.ai),
             )
             # This model's collection only: while another model's collection still serves
             # search (re-embedding after a model change), the file stays findable there.
@@ -69,9 +71,11 @@ def chunk_points(
     chunk_tokens: int,
     overlap_tokens: int,
     max_chunks: int,
+    passages: Sequence[str] = (),
 ) -> list[VectorPoint]:
-    """The text cut into windows of the model's tokens and embedded, as points."""
-    chunks = embedder.split_tokens(text, chunk_tokens, overlap_tokens)
+    """The file's own passages (what it is), then its text cut into windows of the model's
+    tokens, embedded, as points."""
+    chunks = [*passages, *embedder.split_tokens(text, chunk_tokens, overlap_tokens)]
     chunks = [c for c in chunks if _WORD.search(c)][:max_chunks]
     points: list[VectorPoint] = []
     for start in range(0, len(chunks), EMBED_BATCH_CHUNKS):

@@ -38,6 +38,8 @@ const SORTS = [
   ["-filename", "Name Z–A"],
   ["-size_bytes", "Largest first"],
   ["size_bytes", "Smallest first"],
+  ["-document_date", "Date (newest)"],
+  ["document_date", "Date (oldest)"],
 ];
 
 function select(id, label, options, value) {

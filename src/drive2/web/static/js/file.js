@@ -6,6 +6,7 @@ import { keyDateLine, metadataSection, section, textSection, warningsBox } from 
 import { shortType, stageLabel } from "./format.js";
 import { openShareDialog } from "./share.js";
 import { passageSection } from "./passage.js";
+import { documentDateLine, moneySection } from "./money.js";
 import { progressBar, statusBadge } from "./status.js";
 
 // Types a browser shows inline from the original bytes; others get the thumbnail.
@@ -352,6 +353,7 @@ export function fileView(fileId, ctx) {
               : h("p", { class: "empty" }, file.status === "completed" ? "No summary for this file." : "The summary appears when processing ends."),
             file.ai ? h("p", { class: "hint" }, `by ${file.ai.provider} (${file.ai.model})`) : null,
           ),
+          moneySection(file),
           section("Name", suggestion(), nameEditor()),
           section("Tags", tagEditor()),
         ),
