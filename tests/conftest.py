@@ -16,22 +16,24 @@ from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
 from drive2.config import Settings
 
-# Settings read .env and the environment; a developer's own DATABASE_URL must not leak in.
-for _name in (
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "REDIS_URL",
-    "S3_ENDPOINT",
-    "QDRANT_URL",
-    "DRIVE2_DATA_DIR",
-    "JWT_SECRET",
-    "GEMINI_API_KEY",
-    "GEMINI_BASE_URL",
-    "OLLAMA_URL",
-    "AI_PROVIDERS",
-    "EMBEDDING_MODEL_PATH",
-):
+# Settings read .env and the environment: nothing a developer or CI machine has set for a
+# real Drive2 (DATABASE_URL, LINE_CHANNEL_SECRET, API_PORT, …) may leak into a test. Every
+# setting's name is cleared, and every LINE_* and DRIVE2_* variable but the suite's own
+# (DRIVE2_TEST_*, DRIVE2_REQUIRE_SERVICES).
+SETTING_NAMES = frozenset(
+    (info.alias or name).upper() for name, info in Settings.model_fields.items()
+)
+SUITE_VARIABLES = ("DRIVE2_TEST_", "DRIVE2_REQUIRE_SERVICES")
+
+
+def _is_drive2_setting(name: str) -> bool:
+    upper = name.upper()
+    if upper.startswith(SUITE_VARIABLES):
+        return False
+    return upper in SETTING_NAMES or upper.startswith(("LINE_", "DRIVE2_"))
+
+
+for _name in [n for n in os.environ if _is_drive2_setting(n)]:
     os.environ.pop(_name, None)
 
 SettingsFactory = Callable[..., Settings]

@@ -34,6 +34,7 @@ from drive2.services.files import FileService
 from drive2.services.health import HealthService
 from drive2.services.login_throttle import LoginThrottle
 from drive2.services.metrics import MetricSources, MetricsRecorder
+from drive2.services.registration import RegistrationService
 from drive2.services.search import SearchService
 from drive2.services.sweeper import Sweeper
 from drive2.services.thumbnails import ThumbnailService
@@ -138,15 +139,18 @@ class Container:
 
     @cached_property
     def auth(self) -> AuthService:
-        return AuthService(self.repo, self.settings)
-
-    @cached_property
-    def login_throttle(self) -> LoginThrottle:
-        return LoginThrottle(
+        throttle = LoginThrottle(
             self.settings.login_max_failures,
             self.settings.login_max_failures_per_ip,
             self.settings.login_window_seconds,
         )
+        return AuthService(self.repo, self.settings, throttle)
+
+    @cached_property
+    def registration(self) -> RegistrationService:
+        from drive2.adapters.db.invites import SqlInviteStore
+
+        return RegistrationService(self.auth, SqlInviteStore(self.engine), self.settings)
 
     @cached_property
     def users(self) -> UserService:

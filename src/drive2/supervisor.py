@@ -128,6 +128,8 @@ def embedded_children(host: str, port: int, concurrency: int, log_level: str) ->
                 "--no-access-log",
                 "--timeout-graceful-shutdown",
                 "5",
+                "--http",
+                "drive2.api.http_server:TimedHttpProtocol",
             ],
         ),
         Child(

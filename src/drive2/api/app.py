@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from drive2 import __version__
+from drive2.api.body_guard import RequestBodyGuard, body_limit
 from drive2.api.errors import install_error_handlers
 from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
@@ -23,6 +25,13 @@ from drive2.web.routes import install_web_app
 
 log = logging.getLogger("drive2.api")
 API_PREFIX = "/api/v1"
+#: What a client's X-Request-ID may look like; anything else is replaced, because the id is
+#: written into plain-text log lines as it is.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _safe_request_id(sent: str | None) -> str:
+    return sent if sent and _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
 def create_app(container: Container) -> FastAPI:
@@ -55,7 +64,7 @@ def create_app(container: Container) -> FastAPI:
     async def request_id(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        rid = _safe_request_id(request.headers.get("x-request-id"))
         started = time.perf_counter()
         response = await call_next(request)
         response.headers["X-Request-ID"] = rid
@@ -92,13 +101,22 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
     install_web_app(app)
     document_errors(app, API_PREFIX)
+    # Outermost, so no route and no other middleware reads a byte it has not checked.
+    settings = container.settings
+    app.add_middleware(
+        RequestBodyGuard,
+        limit_for=lambda path: body_limit(settings, path),
+        idle_timeout=settings.http_body_timeout_seconds,
+    )
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """For `uvicorn --factory drive2.api.app:create_app_from_env`."""
+    from drive2.data_dir import private_umask
     from drive2.logging_setup import configure_logging
 
+    private_umask()  # also when uvicorn is started without the drive2 command
     settings = get_settings()
     configure_logging(settings)
     return create_app(build_container(settings))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from fastapi import Response
+
 _ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ ()-]")
 
 
@@ -51,3 +53,11 @@ def safe_headers(filename: str) -> dict[str, str]:
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, no-store",
     }
+
+
+def head_response(status: int, media_type: str, headers: dict[str, str]) -> Response:
+    """What GET would answer, without the body (and without opening the object)."""
+    response = Response(status_code=status, media_type=media_type, headers=headers)
+    # The declared Content-Length is the GET body's; Response must not replace it with 0.
+    response.headers["Content-Length"] = headers["Content-Length"]
+    return response

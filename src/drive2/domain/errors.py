@@ -23,6 +23,22 @@ class AuthenticationError(Drive2Error):
     pass
 
 
+class BadRequestError(Drive2Error):
+    """A request body that is not what the route reads at all (400)."""
+
+
+class NotAllowedError(Drive2Error):
+    """The request is understood but this server does not allow it (403)."""
+
+
+class TooManyAttemptsError(Drive2Error):
+    """Over a rate limit; the client may try again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int, message: str) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class PayloadTooLargeError(Drive2Error):
     pass
 

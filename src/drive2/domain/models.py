@@ -40,6 +40,8 @@ class User:
     storage_quota_bytes: int
     line_user_id: str | None
     created_at: datetime
+    #: Raised by signing out; a token carrying an older version is refused.
+    token_version: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
-"""Register, sign in, and turn a bearer token back into a user."""
+"""Create accounts, sign in, turn a token back into a user, and sign out.
+
+Every way to sign in (the API's /auth/login, the web app's /auth/session, and any route
+added later) goes through `sign_in`, so the login throttle counts them all together.
+Tokens carry the user's token version; signing out raises the version in the database, so
+every token issued before it (bearer tokens and session cookies alike) stops working.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -10,45 +15,72 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from drive2.config import Settings
+from drive2.domain.emails import checked_email, normalise_email
 from drive2.domain.errors import AuthenticationError, InvalidInputError
 from drive2.domain.models import User
 from drive2.ports.repository import UserRepository
+from drive2.services.login_throttle import LoginThrottle
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 ALGORITHM = "HS256"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
+_INVALID = "invalid or expired token"
 
 
 class AuthService:
-    def __init__(self, users: UserRepository, settings: Settings) -> None:
+    def __init__(
+        self, users: UserRepository, settings: Settings, throttle: LoginThrottle | None = None
+    ) -> None:
         self.users = users
         self.settings = settings
+        self.throttle = throttle or LoginThrottle(
+            settings.login_max_failures,
+            settings.login_max_failures_per_ip,
+            settings.login_window_seconds,
+        )
         self.hasher = PasswordHasher()
         self._secret = settings.resolved_jwt_secret()
         # Verifying against a real hash when the email is unknown keeps both answers equally
         # slow, so timing does not tell which emails have accounts.
         self._dummy_hash = self.hasher.hash("drive2-timing-equaliser")
 
-    @staticmethod
-    def normalise_email(email: str) -> str:
-        return email.strip().lower()
+    normalise_email = staticmethod(normalise_email)
 
-    def register(self, email: str, password: str, quota_bytes: int | None = None) -> User:
-        email = self.normalise_email(email)
-        if len(email) > 320 or not _EMAIL.match(email):
-            raise InvalidInputError("email is not a valid address")
+    @staticmethod
+    def check_password(password: str) -> None:
         if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise InvalidInputError(
                 f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long"
             )
+
+    def hash_password(self, password: str) -> str:
+        self.check_password(password)
+        return self.hasher.hash(password)
+
+    def register(self, email: str, password: str, quota_bytes: int | None = None) -> User:
+        """Create an account (the CLI, and the registration service once it has decided the
+        request may). EmailTakenError when the address has one already."""
+        address = checked_email(email)
+        password_hash = self.hash_password(password)
         quota = quota_bytes
         if quota is None:
             quota = self.settings.default_storage_quota_bytes
-        return self.users.create_user(email, self.hasher.hash(password), quota)
+        return self.users.create_user(address, password_hash, quota)
 
-    def authenticate(self, email: str, password: str) -> User:
-        user = self.users.get_user_by_email(self.normalise_email(email))
+    def sign_in(self, email: str, password: str, client_address: str | None) -> User:
+        """The one door: throttled per email and per client address (429 before the
+        password is even checked once over the limit)."""
+        self.throttle.check(email, client_address)
+        try:
+            user = self._verify(email, password)
+        except AuthenticationError:
+            self.throttle.failed(email, client_address)
+            raise
+        self.throttle.succeeded(email)
+        return user
+
+    def _verify(self, email: str, password: str) -> User:
+        user = self.users.get_user_by_email(normalise_email(email))
         try:
             self.hasher.verify(user.password_hash if user else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
@@ -64,11 +96,12 @@ class AuthService:
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(minutes=self.settings.jwt_expire_minutes)).timestamp()),
             "typ": "access",
+            "ver": user.token_version,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
-    def login(self, email: str, password: str) -> str:
-        return self.issue_token(self.authenticate(email, password))
+    def login(self, email: str, password: str, client_address: str | None) -> str:
+        return self.issue_token(self.sign_in(email, password, client_address))
 
     def user_from_token(self, token: str) -> User:
         try:
@@ -79,10 +112,22 @@ class AuthService:
                 options={"require": ["exp", "sub", "iat"]},
             )
         except jwt.PyJWTError:
-            raise AuthenticationError("invalid or expired token") from None
+            raise AuthenticationError(_INVALID) from None
         if claims.get("typ") != "access":
-            raise AuthenticationError("invalid or expired token")
+            raise AuthenticationError(_INVALID)
         user = self.users.get_user(str(claims["sub"]))
-        if user is None:
-            raise AuthenticationError("invalid or expired token")
+        # Tokens from before versions existed carry none: they count as version 0.
+        if user is None or claims.get("ver", 0) != user.token_version:
+            raise AuthenticationError(_INVALID)
         return user
+
+    def sign_out(self, token: str | None) -> None:
+        """Revoke every token of the token's user (sign-out signs out everywhere). A missing
+        or already invalid token is not an error: the caller is signed out either way."""
+        if not token:
+            return
+        try:
+            user = self.user_from_token(token)
+        except AuthenticationError:
+            return
+        self.users.revoke_tokens(user.id)

@@ -55,6 +55,7 @@ def _user(row: UserRow) -> User:
         storage_quota_bytes=row.storage_quota_bytes,
         line_user_id=row.line_user_id,
         created_at=row.created_at,
+        token_version=row.token_version or 0,
     )
 
 
@@ -119,6 +120,7 @@ class SqlRepository:
             password_hash=password_hash,
             storage_quota_bytes=quota_bytes,
             created_at=utcnow(),
+            token_version=0,
         )
         try:
             with self._session() as s:
@@ -145,6 +147,14 @@ class SqlRepository:
                 )
             )
             return int(used or 0)
+
+    def revoke_tokens(self, user_id: str) -> None:
+        with self._session() as s:
+            s.execute(
+                update(UserRow)
+                .where(UserRow.id == user_id)
+                .values(token_version=UserRow.token_version + 1)
+            )
 
     def set_quota(self, user_id: str, quota_bytes: int) -> None:
         with self._session() as s:

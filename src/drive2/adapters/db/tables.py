@@ -71,6 +71,8 @@ class UserRow(Base):
     storage_quota_bytes: Mapped[int] = mapped_column(BigInteger)
     line_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Migration 0008: raised by signing out, which revokes every older token.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FileRow(Base):
@@ -245,3 +247,16 @@ class QuotaAlertStateRow(Base):
     #: Counts the crossings, so each one has its own idempotency key.
     crossings: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InviteRow(Base):
+    """A single-use invite to register when REGISTRATION=invite (migration 0008). Only the
+    code's SHA-256 is kept: the database never holds a usable code."""
+
+    __tablename__ = "invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)

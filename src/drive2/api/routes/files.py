@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import download_media_type, safe_headers
+from drive2.api.downloads import download_media_type, head_response, safe_headers
 from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
 from drive2.api.multipart_reader import MultipartLimits, read_multipart
 from drive2.api.schemas import (
@@ -137,8 +137,9 @@ async def reprocess(file_id: str, user: UserDep, c: ContainerDep) -> ReprocessOu
 _BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
-@router.get(
+@router.api_route(
     "/{file_id}/download",
+    methods=["GET", "HEAD"],
     response_class=Response,
     responses={
         200: {"description": "The original bytes", "content": _BYTES},
@@ -148,6 +149,7 @@ _BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 )
 async def download(
     file_id: str,
+    request: Request,
     user: UserDep,
     c: ContainerDep,
     range_header: Annotated[str | None, Header(alias="range")] = None,
@@ -160,7 +162,6 @@ async def download(
         return Response(
             status_code=416, headers={**headers, "Content-Range": f"bytes */{exc.size}"}
         )
-    chunks = await run_in_threadpool(c.files.open_original, f, byte_range)
     if byte_range is None:
         headers["Content-Length"] = str(f.size_bytes)
         status = 200
@@ -168,11 +169,12 @@ async def download(
         headers["Content-Length"] = str(byte_range.end - byte_range.start + 1)
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{f.size_bytes}"
         status = 206
+    media_type = download_media_type(f.content_type)
+    if request.method == "HEAD":
+        return head_response(status, media_type, headers)
+    chunks = await run_in_threadpool(c.files.open_original, f, byte_range)
     return StreamingResponse(
-        iterate_in_threadpool(chunks),
-        status_code=status,
-        media_type=download_media_type(f.content_type),
-        headers=headers,
+        iterate_in_threadpool(chunks), status_code=status, media_type=media_type, headers=headers
     )
 
 
