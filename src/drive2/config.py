@@ -221,7 +221,7 @@ class Settings(BaseSettings):
     registration_max_per_ip: int = Field(default=10, alias="REGISTRATION_MAX_PER_IP")
     registration_window_seconds: float = Field(default=3600.0, alias="REGISTRATION_WINDOW_SECONDS")
     #: Largest body of a sign-in or registration request; larger ones answer 413 unread.
-    auth_max_body_bytes: int = Field(default=8 * 1024, ge=1024, alias="AUTH_MAX_BODY_BYTES")
+    auth_max_body_bytes: int = Field(default=16 * 1024, ge=1024, alias="AUTH_MAX_BODY_BYTES")
     #: Largest body of any other request but an upload (the LINE webhook included).
     max_request_body_bytes: int = Field(
         default=1024 * 1024, ge=8 * 1024, alias="MAX_REQUEST_BODY_BYTES"

@@ -27,6 +27,7 @@ TABLES = {
     "line_link_codes",
     "line_webhook_events",
     "quota_alert_state",
+    "invites",
 }
 
 

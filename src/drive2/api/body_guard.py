@@ -13,11 +13,11 @@ body belongs in STREAMED_PATHS.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import anyio
 from fastapi import HTTPException
-from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drive2.config import Settings
@@ -56,6 +56,18 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
+def _rejection(exc: BaseException) -> HTTPException | None:
+    """Our own refusal, also when a task group on the way wrapped it in an ExceptionGroup."""
+    if isinstance(exc, BodyTooLargeError | BodyStalledError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _rejection(inner)
+            if found is not None:
+                return found
+    return None
+
+
 class RequestBodyGuard:
     def __init__(
         self, app: ASGIApp, limit_for: Callable[[str], int | None], idle_timeout: float
@@ -71,31 +83,78 @@ class RequestBodyGuard:
         limit = self.limit_for(scope["path"])
         declared = _declared_length(scope)
         if limit is not None and declared is not None and declared > limit:
-            refused = BodyTooLargeError(limit)
-            answer = JSONResponse({"detail": refused.detail}, 413, headers=CLOSE)
-            await answer(scope, receive, send)
+            await _answer(BodyTooLargeError(limit), send)
             return
-        await self.app(scope, self._guarded(receive, limit), send)
+        await _GuardedRequest(receive, send, limit, self.idle_timeout).run(self.app, scope)
 
-    def _guarded(self, receive: Receive, limit: int | None) -> Receive:
-        received = 0
-        finished = False
 
-        async def guarded_receive() -> Message:
-            nonlocal received, finished
-            if finished:
-                return await receive()  # only http.disconnect is left to wait for
-            with anyio.move_on_after(self.idle_timeout) as waited:
-                message = await receive()
-            if waited.cancelled_caught:
-                raise BodyStalledError(self.idle_timeout)
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if limit is not None and received > limit:
-                    raise BodyTooLargeError(limit)
-                finished = not message.get("more_body", False)
-            else:
-                finished = True
-            return message
+async def _answer(refusal: HTTPException, send: Send) -> None:
+    body = json.dumps({"detail": refusal.detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refusal.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
-        return guarded_receive
+
+class _GuardedRequest:
+    """One request's receive and send. The refusal is raised into the app, which stops
+    reading; whatever the layers in between make of the exception (FastAPI turns some into a
+    400), the client gets the refusal itself."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int | None, idle: float) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.idle = idle
+        self.received = 0
+        self.finished = False
+        self.started = False
+        self.refusal: HTTPException | None = None
+
+    async def run(self, app: ASGIApp, scope: Scope) -> None:
+        try:
+            await app(scope, self.receive, self.send)
+        except BaseException as exc:
+            if self.refusal is None or _rejection(exc) is None:
+                raise
+        if self.refusal is not None and not self.started:
+            self.started = True
+            await _answer(self.refusal, self._send)
+
+    async def send(self, message: Message) -> None:
+        if self.refusal is not None:
+            if not self.started:
+                self.started = True
+                await _answer(self.refusal, self._send)
+            return  # the app's own answer to the refused body is dropped
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+    async def receive(self) -> Message:
+        if self.refusal is not None:
+            raise self.refusal
+        if self.finished:
+            return await self._receive()  # only http.disconnect is left to wait for
+        with anyio.move_on_after(self.idle) as waited:
+            message = await self._receive()
+        if waited.cancelled_caught:
+            self.refusal = BodyStalledError(self.idle)
+            raise self.refusal
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.limit is not None and self.received > self.limit:
+                self.refusal = BodyTooLargeError(self.limit)
+                raise self.refusal
+            self.finished = not message.get("more_body", False)
+        else:
+            self.finished = True
+        return message

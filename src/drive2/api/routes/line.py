@@ -85,7 +85,8 @@ async def signed_thumbnail(
     )
 
 
-@router.api_route("/files/{file_id}/download", methods=["GET", "HEAD"])
+@router.head("/files/{file_id}/download", include_in_schema=False)
+@router.get("/files/{file_id}/download")
 async def signed_download(
     file_id: str,
     request: Request,
