@@ -5,6 +5,7 @@ HEAD on downloads, RFC 5987 file names, and no trace of a refused upload."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -233,3 +234,30 @@ def test_the_signature_is_still_checked_on_the_raw_bytes(line_client: TestClient
     body = webhook_body(text_event("hi"))
     wrong = line_signature(SECRET, body + b" ")
     assert post_webhook(line_client, body, signature=wrong).status_code == 401
+
+
+# --- item 10: /docs without a CDN -------------------------------------------------------------
+
+
+def test_the_api_docs_load_only_local_files_under_a_strict_csp(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp
+    html = page.text
+    assert "http://" not in html and "https://" not in html  # nothing from a CDN
+    assert "<script>" not in html  # no inline script (the CSP would block it anyway)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert scripts and styles
+    for path in scripts + styles:
+        asset = client.get(path)
+        assert asset.status_code == 200, path
+        assert asset.headers["content-security-policy"] == csp
+        assert len(asset.content) > 100
+    bundle = client.get(scripts[0])
+    assert "javascript" in bundle.headers["content-type"] and b"SwaggerUIBundle" in bundle.content
+    assert "openapi.json" in client.get(scripts[-1]).text
+    assert client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").json()["info"]["title"] == "Drive2"

@@ -21,6 +21,7 @@ from drive2.api.openapi_errors import document_errors
 from drive2.api.routes import auth, events, files, health, line, search, session, users
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
+from drive2.web.docs import install_api_docs
 from drive2.web.routes import install_web_app
 
 log = logging.getLogger("drive2.api")
@@ -46,6 +47,8 @@ def create_app(container: Container) -> FastAPI:
         version=__version__,
         description="A self-hosted AI file drive.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files with a strict CSP: web/docs.py
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -100,6 +103,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(line.router, prefix=API_PREFIX)  # LINE webhook, link codes, signed links
     install_web_app(app)
+    install_api_docs(app)
     document_errors(app, API_PREFIX)
     # Outermost, so no route and no other middleware reads a byte it has not checked.
     settings = container.settings
