@@ -30,6 +30,7 @@ from drive2.ports.notifier import Notifier
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.auth import AuthService
+from drive2.services.failures import FileFailures
 from drive2.services.files import FileService
 from drive2.services.health import HealthService
 from drive2.services.login_throttle import LoginThrottle
@@ -168,7 +169,12 @@ class Container:
 
     @cached_property
     def sweeper(self) -> Sweeper:
-        return Sweeper(self.repo, self.queue, self.settings)
+        return Sweeper(self.repo, self.queue, self.settings, self.failures)
+
+    @cached_property
+    def failures(self) -> FileFailures:
+        """Failing a file outside a pipeline run: the row, then LINE (when it is on)."""
+        return FileFailures(self.repo, self.notifications.notify_outcome)
 
     @cached_property
     def thumbnails(self) -> ThumbnailService:

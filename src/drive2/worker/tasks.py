@@ -41,16 +41,13 @@ def _run_pipeline(task: Task, file_id: str) -> str:
     except (TransientProcessingError, OperationalError) as exc:
         # OperationalError: the database itself blinked before the runner could record it.
         if task.request.retries >= c.settings.task_max_retries:
-            c.repo.fail(
-                file_id,
-                None,
-                f"gave up after {task.request.retries + 1} attempts: {exc}",
-            )
+            reason = f"gave up after {task.request.retries + 1} attempts: {exc}"
+            c.failures.fail(file_id, None, reason)
             return "failed"
         raise task.retry(exc=exc, countdown=c.settings.task_retry_delay_seconds) from exc
     except SoftTimeLimitExceeded:
         limit = c.settings.task_soft_time_limit_seconds
-        c.repo.fail(file_id, None, f"processing took longer than the {limit} s time limit")
+        c.failures.fail(file_id, None, f"processing took longer than the {limit} s time limit")
         return "failed"
 
 
