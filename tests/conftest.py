@@ -1,5 +1,12 @@
 """Shared fixtures: embedded settings in a temporary data dir, a migrated container and an
-API client over the real ASGI app."""
+API client over the real ASGI app; and what makes the suite safe to run in parallel.
+
+Parallel runs (pytest-xdist, `make test` runs `-n 2 --dist loadgroup`): every test gets its
+own tmp_path, PostgreSQL database (tests/support/services.py) and free ports; each xdist
+worker flushes only its own Redis database (`redis_url` below, or
+services.redis_db_of_this_process). A test that must not share the machine with another
+heavy one is marked `heavy` (see pyproject.toml): all of them run one after another on one
+worker (xdist_group "heavy"), while the light tests go on beside them."""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from drive2.adapters.db.migrate import upgrade
 from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
 from drive2.config import Settings
+from tests.support.services import fresh_redis_db
 
 # Settings read .env and the environment: nothing a developer or CI machine has set for a
 # real Drive2 (DATABASE_URL, LINE_CHANNEL_SECRET, API_PORT, …) may leak into a test. Every
@@ -59,11 +67,41 @@ def settings(make_settings: SettingsFactory) -> Settings:
     return make_settings()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("heavy") is not None:
+            item.add_marker(pytest.mark.xdist_group("heavy"))
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """This test's Redis: a logical database of the shared server that no other xdist worker
+    (and, by DRIVE2_TEST_REDIS_DB, no other checkout) uses; flushed before and after."""
+    with fresh_redis_db() as url:
+        yield url
+
+
+#: Embedders by their settings, shared by every container of this process: loading a model
+#: costs seconds, and the loaded weights are read-only.
+_EMBEDDERS: dict[tuple[object, ...], object] = {}
+
+
+def share_embedder(c: Container) -> Container:
+    """Give the container the process's embedder for its settings (built on first use)."""
+    s = c.settings
+    key = (s.embedding_model_path, s.embedding_batch_size, s.torch_threads)
+    if key in _EMBEDDERS:
+        c.__dict__["embedder"] = _EMBEDDERS[key]  # the cached_property, pre-filled
+    else:
+        _EMBEDDERS[key] = c.embedder  # lazy: it loads when a test first embeds
+    return c
+
+
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
     settings.data_path.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
-    c = build_container(settings)
+    c = share_embedder(build_container(settings))
     yield c
     c.close()
 

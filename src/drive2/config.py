@@ -79,7 +79,6 @@ class Settings(BaseSettings):
     # --- media tools, thumbnails and reader safety ------------------------------------------
     ffmpeg_cmd: str = Field(default="ffmpeg", alias="FFMPEG_CMD")
     ffprobe_cmd: str = Field(default="ffprobe", alias="FFPROBE_CMD")
-    pdftoppm_cmd: str = Field(default="pdftoppm", alias="PDFTOPPM_CMD")
     tool_timeout_seconds: float = Field(default=60.0, alias="TOOL_TIMEOUT_SECONDS")
     thumbnail_size: int = Field(default=300, alias="THUMBNAIL_SIZE")
     thumbnail_quality: int = Field(default=85, alias="THUMBNAIL_QUALITY")

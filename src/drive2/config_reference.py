@@ -13,7 +13,7 @@ import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 
@@ -77,6 +77,8 @@ def _descriptions(env_example: Path) -> dict[str, str]:
 
 
 def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:  # one of fixed words: listed, not as a union
+        return " / ".join(f"`{choice}`" for choice in get_args(annotation))
     names = []
     for part in get_args(annotation) or (annotation,):
         if part is type(None):

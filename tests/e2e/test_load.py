@@ -16,7 +16,7 @@ from tests.support.serve import serving
 from tests.support.services import fresh_postgres_database, fresh_redis_db
 
 # Draining 500 files through the whole pipeline takes minutes on 2 cores.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(1500)]
 
 FILES = 500
 CLIENTS = 50

@@ -22,7 +22,7 @@ from tests.conftest import SettingsFactory
 from tests.support.api import register_and_login
 from tests.support.live_server import live_server, raw_request
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 MIB = 1024 * 1024
 
