@@ -147,6 +147,11 @@ class Container:
         )
         return AuthService(self.repo, self.settings, throttle)
 
+    @property
+    def login_throttle(self) -> LoginThrottle:
+        """The throttle inside `auth` (every sign-in goes through AuthService.sign_in)."""
+        return self.auth.throttle
+
     @cached_property
     def registration(self) -> RegistrationService:
         from drive2.adapters.db.invites import SqlInviteStore

@@ -11,9 +11,6 @@ import click
 from drive2.config import get_settings, reset_settings_cache
 from drive2.data_dir import prepare_data_dir, private_umask
 
-#: uvicorn's httptools protocol with a deadline for request headers (api/http_server.py).
-HTTP_PROTOCOL = "drive2.api.http_server:TimedHttpProtocol"
-
 
 def embedded_environment(data_path: Path, port: int) -> dict[str, str]:
     """What `serve`'s children run with: its data dir, and its port, so the worker's links
@@ -86,6 +83,8 @@ def serve(
 @click.option("--workers", type=int, default=1, show_default=True)
 def api(host: str | None, port: int | None, workers: int) -> None:
     """Run only the HTTP API (server deployment)."""
+    from drive2.supervisor import HTTP_PROTOCOL
+
     private_umask()
     settings = get_settings()
     os.execvp(

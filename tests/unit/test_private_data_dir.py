@@ -100,3 +100,14 @@ def test_serve_gives_its_children_the_port_it_listens_on(tmp_path: Path) -> None
         assert container.notifications.base_url == "http://localhost:9123"
     finally:
         container.close()
+
+
+def test_serve_and_api_run_uvicorn_with_the_header_deadline_protocol() -> None:
+    from uvicorn.importer import import_from_string
+
+    from drive2.api.http_server import TimedHttpProtocol
+    from drive2.supervisor import HTTP_PROTOCOL, embedded_children
+
+    assert import_from_string(HTTP_PROTOCOL) is TimedHttpProtocol
+    api = next(c for c in embedded_children("127.0.0.1", 8000, 1, "INFO") if c.name == "api")
+    assert api.argv[api.argv.index("--http") + 1] == HTTP_PROTOCOL

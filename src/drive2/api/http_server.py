@@ -16,8 +16,6 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-PROTOCOL_PATH = "drive2.api.http_server:TimedHttpProtocol"
-
 _TIMEOUT_BODY = b'{"detail":"the request headers took too long"}'
 _TIMEOUT_ANSWER = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"

@@ -79,6 +79,10 @@ class AuthService:
         self.throttle.succeeded(email)
         return user
 
+    def authenticate(self, email: str, password: str, client_address: str | None = None) -> User:
+        """The earlier name of sign_in, kept for its callers: the same throttled door."""
+        return self.sign_in(email, password, client_address)
+
     def _verify(self, email: str, password: str) -> User:
         user = self.users.get_user_by_email(normalise_email(email))
         try:
