@@ -26,19 +26,17 @@ from tests.support.services import fresh_redis_db
 
 # Settings read .env and the environment: nothing a developer or CI machine has set for a
 # real Drive2 (DATABASE_URL, LINE_CHANNEL_SECRET, API_PORT, …) may leak into a test. Every
-# setting's name is cleared, and every LINE_* and DRIVE2_* variable but the suite's own
-# (DRIVE2_TEST_*, DRIVE2_REQUIRE_SERVICES).
+# setting's name is cleared, and every LINE_* variable (LINE's names, present and future).
+# The suite's own variables (DRIVE2_TEST_*, DRIVE2_REQUIRE_SERVICES, DRIVE2_CHROMIUM,
+# DRIVE2_SCREENSHOTS_DIR) are not settings and stay.
 SETTING_NAMES = frozenset(
     (info.alias or name).upper() for name, info in Settings.model_fields.items()
 )
-SUITE_VARIABLES = ("DRIVE2_TEST_", "DRIVE2_REQUIRE_SERVICES")
 
 
 def _is_drive2_setting(name: str) -> bool:
     upper = name.upper()
-    if upper.startswith(SUITE_VARIABLES):
-        return False
-    return upper in SETTING_NAMES or upper.startswith(("LINE_", "DRIVE2_"))
+    return upper in SETTING_NAMES or upper.startswith("LINE_")
 
 
 for _name in [n for n in os.environ if _is_drive2_setting(n)]:
