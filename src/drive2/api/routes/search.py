@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
 from drive2.api.schemas import SearchItemOut, SearchOut
+from drive2.domain.errors import InvalidInputError
 from drive2.domain.moments import parse_client_moment
 from drive2.services.search import MAX_LIMIT, MAX_QUERY_CHARS, SearchFilters, SearchMode
 
 router = APIRouter(tags=["search"])
+
+
+def parse_when(value: str | None, name: str, tz: str, end: bool) -> datetime | None:
+    """An ISO date or date-time. A bare date is that day in the drive's time zone, and as
+    `to` it includes the whole day; a date-time without an offset is in that zone too."""
+    if value is None or not value.strip():
+        return None
+    parse_client_moment(value, name, tz, end)  # 422 past the calendar's edge, not a 500
+    raw = value.strip()
+    zone = ZoneInfo(tz)
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day + timedelta(days=1 if end else 0), time(), zone)
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInputError(f"{name} must be an ISO date or date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 @router.get("/search", response_model=SearchOut)
@@ -31,8 +52,8 @@ async def search(
     filters = SearchFilters(
         content_type=type,
         tag=tag,
-        uploaded_from=parse_client_moment(from_, "from", tz, end=False),
-        uploaded_to=parse_client_moment(to, "to", tz, end=True),
+        uploaded_from=parse_when(from_, "from", tz, end=False),
+        uploaded_to=parse_when(to, "to", tz, end=True),
     )
     results = await run_in_threadpool(c.search.search, user, q, mode, limit, filters)
     return SearchOut(
