@@ -179,7 +179,8 @@ class Container:
     @cached_property
     def failures(self) -> FileFailures:
         """Failing a file outside a pipeline run: the row, then LINE (when it is on)."""
-        return FileFailures(self.repo, self.notifications.notify_outcome)
+        # Lazy: the LINE parts are built only when a file actually fails.
+        return FileFailures(self.repo, lambda file_id: self.notifications.notify_outcome(file_id))
 
     @cached_property
     def thumbnails(self) -> ThumbnailService:
