@@ -65,10 +65,28 @@ def settings(make_settings: SettingsFactory) -> Settings:
     return make_settings()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `heavy` form one xdist group. xdist (3.8) puts a test in its group by
+    appending "@group" to `item._nodeid`, which pytest 9 no longer reads (it keeps the id in
+    `item._id`), so the suffix is applied here, once, whichever pytest this is."""
+    if not config.getoption("loadgroup", default=False):
+        return
     for item in items:
-        if item.get_closest_marker("heavy") is not None:
-            item.add_marker(pytest.mark.xdist_group("heavy"))
+        if item.get_closest_marker("heavy") is None or "@" in item.nodeid:
+            continue
+        grouped = f"{item.nodeid}@heavy"
+        if hasattr(item, "_id"):
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(grouped)
+        else:
+            item._nodeid = grouped
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if item.get_closest_marker("heavy") is not None:
+        item.add_marker(pytest.mark.xdist_group("heavy"))
 
 
 @pytest.fixture
