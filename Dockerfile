@@ -1,6 +1,6 @@
 # One image for every Drive2 process of the server deployment: the API, the Celery workers,
 # Beat and Flower differ only in their command (see docker-compose.yml). The workers need the
-# system tools (tesseract with English and Thai, poppler, ffmpeg); the API needs them too for
+# system tools (tesseract with English and Thai, ffmpeg); the API needs them too for
 # `drive2 doctor`, and one image is simpler to build, ship and keep in step than two.
 FROM python:3.11-slim
 
@@ -15,7 +15,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-eng tesseract-ocr-tha \
-        poppler-utils \
         ffmpeg \
         curl \
     && rm -rf /var/lib/apt/lists/*

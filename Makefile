@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DATA_DIR ?= drive2-data
 PYTEST_ARGS ?=
+# Test processes for `make test` (pytest-xdist); 2 measured best on the 2-core machines.
+TEST_WORKERS ?= 2
 
-.PHONY: install system-deps test-deps run test lint unit bench clean docs vendor-liff
+.PHONY: install system-deps test-deps run test check lint unit bench clean docs vendor-liff
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-system-deps:  ## tesseract (eng+tha), poppler, ffmpeg and fonts, installed when missing
+system-deps:  ## tesseract (eng+tha), ffmpeg and fonts, installed when missing
 	@bash scripts/install-system-deps.sh
 
 test-deps:  ## what only the tests use: Debian's chromium for the web app's browser tests
@@ -33,7 +35,11 @@ lint: install  ## ruff and mypy
 	$(BIN)/mypy
 
 test: install test-deps lint  ## the whole suite; service-backed tests need PostgreSQL and Redis
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10 $(PYTEST_ARGS)
+
+check: install lint  ## the fast lane: lint, types, unit and contract tests (no browser, load or crash tests)
+	$(BIN)/pytest tests/unit tests/contract -m "not slow and not heavy" -n $(TEST_WORKERS) \
+		--dist loadgroup --durations=10 -q $(PYTEST_ARGS)
 
 bench: install  ## upload benchmark; prints figures against a raw write baseline
 	$(BIN)/python bench/upload.py

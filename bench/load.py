@@ -33,7 +33,8 @@ from tests.support.services import fresh_postgres_database, fresh_redis_db  # no
 def _deployment(name: str, files: int, clients: int) -> dict[str, Any]:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drive2-load-")))
-        env = {"AI_PROVIDERS": "local", "STORAGE_FSYNC": "false"}
+        # Every client registers from this one machine: past the per-address default.
+        env = {"AI_PROVIDERS": "local", "STORAGE_FSYNC": "false", "REGISTRATION_MAX_PER_IP": "1000"}
         if name == "server":
             db_url = stack.enter_context(fresh_postgres_database())
             redis_url = stack.enter_context(fresh_redis_db())

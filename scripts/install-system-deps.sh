@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system tools Drive2's readers use, when they are missing:
-# tesseract (English + Thai), poppler (pdftoppm), ffmpeg/ffprobe, and the fonts the tests
+# tesseract (English + Thai), ffmpeg/ffprobe, and the fonts the tests
 # render text with. Debian/Ubuntu via apt-get; elsewhere it says what to install.
 # With --test it also installs what only the tests use: Debian's chromium for the browser
 # tests of the web app (driven by Playwright with its executable path; no browser download).
@@ -16,7 +16,6 @@ if command -v tesseract >/dev/null && ! tesseract --list-langs 2>/dev/null | gre
 elif ! command -v tesseract >/dev/null; then
   missing+=(tesseract-ocr-tha)
 fi
-command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v ffprobe >/dev/null || missing+=(ffmpeg)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
@@ -43,6 +42,6 @@ if command -v apt-get >/dev/null; then
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${packages[@]}"
 else
   echo "Install them with your system's package manager (tesseract with the 'tha' language," >&2
-  echo "poppler's pdftoppm, ffmpeg; chromium for the tests), then run this again." >&2
+  echo "ffmpeg; chromium for the tests), then run this again." >&2
   exit 1
 fi

@@ -37,10 +37,12 @@ from drive2.services.archive import ArchiveService
 from drive2.services.audit import Auditor
 from drive2.services.auth import AuthService
 from drive2.services.bulk import BulkService
+from drive2.services.failures import FileFailures
 from drive2.services.files import FileService
 from drive2.services.health import HealthService
 from drive2.services.login_throttle import LoginThrottle
 from drive2.services.metrics import MetricSources, MetricsRecorder
+from drive2.services.registration import RegistrationService
 from drive2.services.search import SearchService
 from drive2.services.shares import ShareService
 from drive2.services.sweeper import Sweeper
@@ -266,15 +268,18 @@ class Container:
 
     @cached_property
     def auth(self) -> AuthService:
-        return AuthService(self.repo, self.settings, self.login_throttle)
-
-    @cached_property
-    def login_throttle(self) -> LoginThrottle:
-        return LoginThrottle(
+        throttle = LoginThrottle(
             self.settings.login_max_failures,
             self.settings.login_max_failures_per_ip,
             self.settings.login_window_seconds,
         )
+        return AuthService(self.repo, self.settings, throttle)
+
+    @cached_property
+    def registration(self) -> RegistrationService:
+        from drive2.adapters.db.invites import SqlInviteStore
+
+        return RegistrationService(self.auth, SqlInviteStore(self.engine), self.settings)
 
     @cached_property
     def users(self) -> UserService:
@@ -349,7 +354,13 @@ class Container:
 
     @cached_property
     def sweeper(self) -> Sweeper:
-        return Sweeper(self.repo, self.queue, self.settings)
+        return Sweeper(self.repo, self.queue, self.settings, self.failures)
+
+    @cached_property
+    def failures(self) -> FileFailures:
+        """Failing a file outside a pipeline run: the row, then LINE (when it is on)."""
+        # Lazy: the LINE parts are built only when a file actually fails.
+        return FileFailures(self.repo, lambda file_id: self.notifications.notify_outcome(file_id))
 
     @cached_property
     def thumbnails(self) -> ThumbnailService:

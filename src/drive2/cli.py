@@ -9,6 +9,13 @@ from pathlib import Path
 import click
 
 from drive2.config import get_settings, reset_settings_cache
+from drive2.data_dir import prepare_data_dir, private_umask
+
+
+def embedded_environment(data_path: Path, port: int) -> dict[str, str]:
+    """What `serve`'s children run with: its data dir, and its port, so the worker's links
+    in LINE messages point at the port the API really listens on when PUBLIC_URL is unset."""
+    return dict(os.environ, DRIVE2_DATA_DIR=str(data_path), API_PORT=str(port))
 
 
 def _settings_with(data_dir: Path | None) -> None:
@@ -30,9 +37,10 @@ def migrate(data_dir: Path | None, revision: str) -> None:
     """Bring the database schema up to date."""
     from drive2.adapters.db.migrate import upgrade
 
+    private_umask()
     _settings_with(data_dir)
     settings = get_settings()
-    settings.data_path.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings.data_path)
     upgrade(settings.resolved_database_url, revision)
     click.echo(f"database migrated to {revision}")
 
@@ -50,15 +58,16 @@ def serve(
     from drive2.logging_setup import configure_logging
     from drive2.supervisor import Supervisor, embedded_children
 
+    private_umask()  # the API, worker and Beat started below inherit it
     _settings_with(data_dir)
     settings = get_settings()
     configure_logging(settings)
-    settings.data_path.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings.data_path)
     upgrade(settings.resolved_database_url)
     settings.resolved_jwt_secret()  # created once here, before the children race for it
     host = host or settings.api_host
     port = port or settings.api_port
-    env = dict(os.environ, DRIVE2_DATA_DIR=str(settings.data_path))
+    env = embedded_environment(settings.data_path, port)
     children = embedded_children(
         host, port, concurrency or settings.worker_concurrency, settings.log_level
     )
@@ -74,6 +83,9 @@ def serve(
 @click.option("--workers", type=int, default=1, show_default=True)
 def api(host: str | None, port: int | None, workers: int) -> None:
     """Run only the HTTP API (server deployment)."""
+    from drive2.supervisor import HTTP_PROTOCOL
+
+    private_umask()
     settings = get_settings()
     os.execvp(
         sys.executable,
@@ -90,6 +102,8 @@ def api(host: str | None, port: int | None, workers: int) -> None:
             "--workers",
             str(workers),
             "--no-access-log",
+            "--http",
+            HTTP_PROTOCOL,
         ],
     )
 
@@ -100,6 +114,7 @@ def api(host: str | None, port: int | None, workers: int) -> None:
 @click.option("--queues", "-Q", default=None, help="comma-separated queues to consume")
 def worker(concurrency: int | None, pool: str, queues: str | None) -> None:
     """Run a Celery worker (server deployment)."""
+    private_umask()
     settings = get_settings()
     argv = [
         sys.executable,
@@ -123,6 +138,7 @@ def worker(concurrency: int | None, pool: str, queues: str | None) -> None:
 @main.command()
 def beat() -> None:
     """Run Celery Beat (exactly one per deployment)."""
+    private_umask()
     settings = get_settings()
     os.execvp(
         sys.executable,
@@ -169,11 +185,32 @@ def user_set_quota(email: str, quota_bytes: int) -> None:
     from drive2.bootstrap import build_container
 
     container = build_container(get_settings())
-    found = container.repo.get_user_by_email(email.strip().lower())
+    found = container.repo.get_user_by_email(container.auth.normalise_email(email))
     if found is None:
         raise click.ClickException(f"no user {email}")
     container.repo.set_quota(found.id, quota_bytes)
     click.echo(f"quota of {found.email} set to {quota_bytes} bytes")
+
+
+@main.group()
+def invite() -> None:
+    """Invite codes for REGISTRATION=invite."""
+
+
+@invite.command("create")
+@click.option("--days", type=float, default=7.0, show_default=True, help="valid this long")
+@click.option("--note", default=None, help="who it is for (kept with the invite)")
+def invite_create(days: float, note: str | None) -> None:
+    """Print a new single-use invite code (only its hash is stored: copy it now)."""
+    from drive2.bootstrap import build_container
+
+    container = build_container(get_settings())
+    try:
+        made = container.registration.create_invite(days, note)
+    finally:
+        container.close()
+    click.echo(made.code)
+    click.echo(f"single use, valid until {made.expires_at.isoformat(timespec='seconds')}", err=True)
 
 
 @main.command()

@@ -7,6 +7,7 @@ CLI can change the environment first.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -78,7 +79,6 @@ class Settings(BaseSettings):
     # --- media tools, thumbnails and reader safety ------------------------------------------
     ffmpeg_cmd: str = Field(default="ffmpeg", alias="FFMPEG_CMD")
     ffprobe_cmd: str = Field(default="ffprobe", alias="FFPROBE_CMD")
-    pdftoppm_cmd: str = Field(default="pdftoppm", alias="PDFTOPPM_CMD")
     tool_timeout_seconds: float = Field(default=60.0, alias="TOOL_TIMEOUT_SECONDS")
     thumbnail_size: int = Field(default=300, alias="THUMBNAIL_SIZE")
     thumbnail_quality: int = Field(default=85, alias="THUMBNAIL_QUALITY")
@@ -155,8 +155,10 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=False, alias="LOG_JSON")
 
     # --- LINE notifications and the LINE bot (no token: LINE is off) ------------------------
-    line_channel_access_token: str | None = Field(default=None, alias="LINE_CHANNEL_ACCESS_TOKEN")
-    line_channel_secret: str | None = Field(default=None, alias="LINE_CHANNEL_SECRET")
+    line_channel_access_token: str | None = Field(
+        default=None, alias="LINE_CHANNEL_ACCESS_TOKEN", repr=False
+    )
+    line_channel_secret: str | None = Field(default=None, alias="LINE_CHANNEL_SECRET", repr=False)
     line_api_base_url: str = Field(default="https://api.line.me", alias="LINE_API_BASE_URL")
     line_data_api_base_url: str = Field(
         default="https://api-data.line.me", alias="LINE_DATA_API_BASE_URL"
@@ -249,14 +251,16 @@ class Settings(BaseSettings):
             return self.jwt_secret
         path = self.data_path / "jwt-secret"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             candidate = secrets.token_urlsafe(48)
             try:
-                with open(path, "x", encoding="ascii") as fh:
-                    fh.write(candidate)
-                path.chmod(0o600)
+                # 0600 from the first byte: never readable by others, not even for a moment.
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 pass
+            else:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(candidate)
         return path.read_text(encoding="ascii").strip()
 
     # --- web app (issue 8) -------------------------------------------------------------------
@@ -285,6 +289,26 @@ class Settings(BaseSettings):
     share_downloads_per_token: int = Field(default=100, ge=0, alias="SHARE_DOWNLOADS_PER_TOKEN")
     share_requests_per_ip: int = Field(default=300, ge=0, alias="SHARE_REQUESTS_PER_IP")
     share_rate_window_seconds: float = Field(default=600.0, gt=0, alias="SHARE_RATE_WINDOW_SECONDS")
+
+    # --- hardening (issue 13) ----------------------------------------------------------------
+    #: Who may create an account over HTTP: anyone, nobody (the CLI still can), or the holder
+    #: of an invite code made with `drive2 invite create`.
+    registration: Literal["open", "closed", "invite"] = Field(default="open", alias="REGISTRATION")
+    registration_max_per_ip: int = Field(default=10, alias="REGISTRATION_MAX_PER_IP")
+    registration_window_seconds: float = Field(default=3600.0, alias="REGISTRATION_WINDOW_SECONDS")
+    #: Largest body of a sign-in or registration request; larger ones answer 413 unread.
+    auth_max_body_bytes: int = Field(default=16 * 1024, ge=1024, alias="AUTH_MAX_BODY_BYTES")
+    #: Largest body of any other request but an upload (the LINE webhook included).
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=8 * 1024, alias="MAX_REQUEST_BODY_BYTES"
+    )
+    #: A client must send a request's headers within this many seconds of starting it.
+    http_header_timeout_seconds: float = Field(
+        default=15.0, gt=0, alias="HTTP_HEADER_TIMEOUT_SECONDS"
+    )
+    #: A request body that sends nothing for this long is abandoned (408) and its upload
+    #: discarded.
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0, alias="HTTP_BODY_TIMEOUT_SECONDS")
 
 
 @lru_cache(maxsize=1)

@@ -77,8 +77,8 @@ def _descriptions(env_example: Path) -> dict[str, str]:
 
 
 def _type_name(annotation: Any) -> str:
-    if get_origin(annotation) is Literal:
-        return " / ".join(str(choice) for choice in get_args(annotation))
+    if get_origin(annotation) is Literal:  # one of fixed words: listed, not as a union
+        return " / ".join(f"`{choice}`" for choice in get_args(annotation))
     names = []
     for part in get_args(annotation) or (annotation,):
         if part is type(None):

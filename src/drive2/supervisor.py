@@ -18,6 +18,10 @@ from types import FrameType
 
 log = logging.getLogger("drive2.serve")
 
+#: uvicorn's httptools protocol with a deadline for request headers (api/http_server.py), for
+#: `drive2 serve` and `drive2 api` alike.
+HTTP_PROTOCOL = "drive2.api.http_server:TimedHttpProtocol"
+
 
 @dataclass
 class Child:
@@ -128,6 +132,8 @@ def embedded_children(host: str, port: int, concurrency: int, log_level: str) ->
                 "--no-access-log",
                 "--timeout-graceful-shutdown",
                 "5",
+                "--http",
+                HTTP_PROTOCOL,
             ],
         ),
         Child(

@@ -18,7 +18,6 @@ from qdrant_client import QdrantClient
 from drive2.adapters.vector.embedded import EmbeddedVectorIndex
 from drive2.adapters.vector.qdrant import QdrantVectorIndex
 from drive2.ports.vector_index import VectorIndex, VectorPoint, collection_name, point_id
-from drive2.services.vectors import add_vector_sync, delete_by_file_id_sync
 
 MODEL = "test-model"
 DIM = 8
@@ -217,17 +216,6 @@ def test_file_ids_restrict_the_search(index: VectorIndex) -> None:
     assert index.search(MODEL, DIM, "alice", vec(1, 0), 10, file_ids=[]) == []
     # Naming another user's file does not reach it.
     assert index.search(MODEL, DIM, "alice", vec(1, 0), 10, file_ids=["other"]) == []
-
-
-def test_the_seed_helpers(index: VectorIndex) -> None:
-    add_vector_sync(
-        index, "f1", [1.0, 0.0, 0.0, 0.0], {"user_id": "alice", "chunk": 2, "text": "hello"}
-    )
-    add_vector_sync(index, "f1", [1.0, 0.0, 0.0, 0.0], {"user_id": "alice", "chunk": 2})
-    [hit] = index.search("multilingual-e5-small", 4, "alice", vec(1, dim=4), 5)
-    assert (hit.file_id, hit.chunk) == ("f1", 2)
-    delete_by_file_id_sync(index, "f1")
-    assert index.count("multilingual-e5-small", 4) == 0
 
 
 # --- the embedded index only: several processes on one data dir ------------------------------

@@ -15,6 +15,7 @@ import pytest
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.files import pdf_with_text, truncated_pdf
 from tests.support.serve import Served, serving
+from tests.unit.test_private_data_dir import open_to_others
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +86,9 @@ def test_serve_runs_the_whole_product_in_one_command(served: Served) -> None:
         assert client.get("/api/v1/files", headers=headers).json()["total"] == 4
         incoming = served.data_dir / "objects" / ".incoming"
         assert list(incoming.iterdir()) == []
+        # Everything serve wrote (objects, SQLite files, broker, vectors, secret) is private,
+        # although this test started it with the usual umask of 022.
+        assert open_to_others(served.data_dir) == []
         # Reprocess a finished file: it runs again and completes.
         fid = ids["notes.txt"]["file_id"]
         assert client.post(f"/api/v1/files/{fid}/reprocess", headers=headers).status_code == 202

@@ -27,7 +27,7 @@ from tests.support.images import png_bytes, render_text
 from tests.support.media import encrypted_pdf
 from tests.support.serve import Served, serving
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(600)]
 
 CHROMIUM = Path(os.environ.get("DRIVE2_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from drive2.adapters.db.tables import NotificationRow
+from drive2.adapters.db.tables import FileRow, NotificationRow
 from drive2.bootstrap import Container
 from drive2.config import Settings
 from drive2.domain.object_keys import thumbnail_key
@@ -286,3 +286,36 @@ def _flex_bubble(push: Seen) -> dict[str, Any]:
     [message] = push.body["messages"]
     assert message_errors(message) == []
     return dict(message["contents"])
+
+
+def test_every_way_the_sweeper_fails_a_file_tells_the_user_once(
+    client: TestClient, container: Container, fake: FakeLine
+) -> None:
+    """Issue 13, item 14: stuck in processing, never queued, lost by its worker."""
+    c = container
+    headers, user_id = _linked_user(client, c)
+    stuck, undeliverable = _uploaded(client, headers, "stuck.txt"), _uploaded(client, headers)
+    stuck_file = c.repo.get_file(stuck)
+    assert stuck_file is not None
+    assert c.repo.claim(stuck, stuck_file.status, stuck_file.attempts) is not None
+    with c.engine.begin() as conn:  # queued so often that the sweeper gives up on it
+        conn.execute(
+            update(FileRow)
+            .where(FileRow.id == undeliverable)
+            .values(dispatch_count=c.settings.max_dispatch_attempts)
+        )
+    later = datetime.now(UTC) + timedelta(days=1)
+    report = c.sweeper.sweep(now=later)
+    assert report.failed_stuck == [stuck] and report.failed_undeliverable == [undeliverable]
+    c.sweeper.sweep(now=later + timedelta(hours=1))  # a second sweep fails nothing again
+    for fid in (stuck, undeliverable):
+        f = c.repo.get_file(fid)
+        assert f is not None and f.status.value == "failed"
+        entry = c.notification_store.entry(failure_key(f))
+        assert entry is not None and entry.kind == OutboxKind.FAILED, fid
+        assert c.notifications.send_failure(fid, user_id, f.error or "") == "sent"
+        assert c.notifications.send_failure(fid, user_id, f.error or "") == "sent"  # already
+    pushes = fake.pushes(LINE_USER)
+    assert len(pushes) == 2
+    texts = " ".join(str(p.body["messages"]) for p in pushes)
+    assert "stopped making progress" in texts and "could not be queued" in texts

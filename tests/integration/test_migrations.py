@@ -33,6 +33,7 @@ TABLES = {
     "share_links",
     "audit_events",
     "embedding_collections",
+    "invites",
 }
 
 
@@ -246,3 +247,5 @@ def test_line_login_migration_keeps_every_users_files(database_url: str) -> None
     upgrade(database_url)
     assert _count(database_url, "SELECT count(*) FROM users") == 2
     assert _count(database_url, "SELECT count(*) FROM files") == 1
+    # Every table rebuilt on the way down and up (users, files) kept the rows pointing at it.
+    assert _count(database_url, "SELECT count(*) FROM file_tags") == 1

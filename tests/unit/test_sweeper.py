@@ -52,7 +52,7 @@ def test_sweep_fails_stuck_and_requeues_stale(container: Container) -> None:
     fresh = _file(container, user.id)
     assert container.repo.claim(stuck, FileStatus.PENDING, 0) is not None
     queue = RecordingQueue()
-    sweeper = Sweeper(container.repo, queue, container.settings)
+    sweeper = Sweeper(container.repo, queue, container.settings, container.failures)
     later = datetime.now(UTC) + timedelta(hours=2)
     # Nothing is old yet "now": nothing happens.
     report = sweeper.sweep()
@@ -72,7 +72,7 @@ def test_sweep_gives_up_after_max_dispatch_attempts(container: Container) -> Non
     user = container.auth.register("sweep2@example.com", "password123")
     file_id = _file(container, user.id)
     queue = RecordingQueue()
-    sweeper = Sweeper(container.repo, queue, container.settings)
+    sweeper = Sweeper(container.repo, queue, container.settings, container.failures)
     now = datetime.now(UTC)
     for i in range(container.settings.max_dispatch_attempts):
         sweeper.sweep(now=now + timedelta(hours=1 + i))
@@ -86,7 +86,9 @@ def test_sweep_gives_up_after_max_dispatch_attempts(container: Container) -> Non
 def test_broker_down_during_sweep_keeps_the_file_pending(container: Container) -> None:
     user = container.auth.register("sweep3@example.com", "password123")
     file_id = _file(container, user.id)
-    sweeper = Sweeper(container.repo, RecordingQueue(fail=True), container.settings)
+    sweeper = Sweeper(
+        container.repo, RecordingQueue(fail=True), container.settings, container.failures
+    )
     report = sweeper.sweep(now=datetime.now(UTC) + timedelta(hours=2))
     assert report.redispatched == []
     record = container.repo.get_file(file_id)
@@ -105,7 +107,7 @@ def test_orphans_of_a_dead_worker_are_requeued_at_once(container: Container) -> 
     )
     assert container.repo.claim(alive, FileStatus.PENDING, 0, current_token())
     queue = RecordingQueue()
-    sweeper = Sweeper(container.repo, queue, container.settings)
+    sweeper = Sweeper(container.repo, queue, container.settings, container.failures)
     assert sweeper.recover_orphans() == [orphan]
     assert queue.sent == [orphan]
     # Past the hard time limit, no run can still be going, whoever owns it.

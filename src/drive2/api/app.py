@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from drive2 import __version__
+from drive2.api.body_guard import RequestBodyGuard, body_limit
 from drive2.api.errors import install_error_handlers
-from drive2.api.metrics import HTTP_REQUESTS
 from drive2.api.openapi_errors import document_errors
+from drive2.api.request_log import RequestLog
 from drive2.api.routes import (
     ask,
     audit,
@@ -36,6 +35,7 @@ from drive2.api.routes import (
 )
 from drive2.bootstrap import Container, build_container
 from drive2.config import get_settings
+from drive2.web.docs import install_api_docs
 from drive2.web.routes import install_web_app
 
 log = logging.getLogger("drive2.api")
@@ -60,6 +60,8 @@ def create_app(container: Container) -> FastAPI:
         version=__version__,
         description="A self-hosted AI file drive.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files with a strict CSP: web/docs.py
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -73,37 +75,6 @@ def create_app(container: Container) -> FastAPI:
         return JSONResponse({"detail": "; ".join(messages) or "invalid request"}, 422)
 
     app.add_exception_handler(RequestValidationError, validation_error)
-
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        if path != "unmatched" and request.url.path.startswith(API_PREFIX):
-            path = API_PREFIX + path
-        HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        duration_ms = (time.perf_counter() - started) * 1000
-        log.info(
-            "request id=%s method=%s path=%s status=%s duration_ms=%.1f",
-            rid,
-            request.method,
-            path,
-            response.status_code,
-            duration_ms,
-            extra={  # the same as fields, for JSON logs (LOG_JSON=true)
-                "request_id": rid,
-                "method": request.method,
-                "path": path,
-                "status": response.status_code,
-                "duration_ms": round(duration_ms, 1),
-            },
-        )
-        return response
 
     # Web app (issue 8): the session cookie routes, and the event stream ahead of
     # /files/{file_id} so that "events" is not taken for a file id.
@@ -122,14 +93,25 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ask.router, prefix=API_PREFIX)  # questions over the user's files
     app.include_router(line_login.router, prefix=API_PREFIX)  # sign in with LINE, LIFF
     install_web_app(app, container.settings)
+    install_api_docs(app)
     document_errors(app, API_PREFIX)
+    # Outermost, so no route and no other middleware reads a byte it has not checked.
+    settings = container.settings
+    app.add_middleware(
+        RequestBodyGuard,
+        limit_for=lambda path: body_limit(settings, path),
+        idle_timeout=settings.http_body_timeout_seconds,
+    )
+    app.add_middleware(RequestLog)  # outside the guard: it logs the status the client got
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """For `uvicorn --factory drive2.api.app:create_app_from_env`."""
+    from drive2.data_dir import private_umask
     from drive2.logging_setup import configure_logging
 
+    private_umask()  # also when uvicorn is started without the drive2 command
     settings = get_settings()
     configure_logging(settings)
     return create_app(build_container(settings))

@@ -21,6 +21,18 @@ def get_container(request: Request) -> Container:
     return container
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def presented_token(request: Request) -> str | None:
+    """The bearer token when there is one, else the session cookie."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE_NAME) or None
+
+
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],

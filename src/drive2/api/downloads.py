@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from fastapi import Response
+
 _ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ ()-]")
 
 
@@ -70,3 +72,11 @@ def inline_headers(filename: str, media_type: str) -> dict[str, str] | None:
         "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
         "X-Frame-Options": "SAMEORIGIN",
     }
+
+
+def head_response(status: int, media_type: str, headers: dict[str, str]) -> Response:
+    """What GET would answer, without the body (and without opening the object)."""
+    response = Response(status_code=status, media_type=media_type, headers=headers)
+    # The declared Content-Length is the GET body's; Response must not replace it with 0.
+    response.headers["Content-Length"] = headers["Content-Length"]
+    return response

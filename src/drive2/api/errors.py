@@ -10,19 +10,22 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from drive2.domain.errors import (
     AuthenticationError,
+    BadRequestError,
     ConflictError,
     InvalidInputError,
+    NotAllowedError,
     NotFoundError,
     PayloadTooLargeError,
-    RateLimitedError,
     ServiceUnavailableError,
+    TooManyAttemptsError,
 )
-from drive2.services.login_throttle import LoginThrottledError
 
 log = logging.getLogger(__name__)
 
 _STATUS = {
     NotFoundError: 404,
+    NotAllowedError: 403,
+    BadRequestError: 400,
     ConflictError: 409,
     InvalidInputError: 422,
     PayloadTooLargeError: 413,
@@ -50,7 +53,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def throttled(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, LoginThrottledError | RateLimitedError)
+        assert isinstance(exc, TooManyAttemptsError)
         return JSONResponse(
             {"detail": str(exc)},
             status_code=429,
@@ -58,8 +61,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(AuthenticationError, auth_error)
-    app.add_exception_handler(LoginThrottledError, throttled)
-    app.add_exception_handler(RateLimitedError, throttled)
+    app.add_exception_handler(TooManyAttemptsError, throttled)
     for kind in _STATUS:
         app.add_exception_handler(kind, domain_error)
     app.add_exception_handler(OperationalError, database_down)

@@ -10,8 +10,10 @@ and quota, counted on the bytes received).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from fastapi import HTTPException
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
@@ -41,6 +43,27 @@ class MultipartLimits:
             max_field_bytes=settings.multipart_max_field_bytes,
             max_header_bytes=settings.multipart_max_header_bytes,
         )
+
+
+_FILENAME_STAR = re.compile(
+    rb"""(?:^|;)\s*filename\*\s*=\s*(?P<charset>[A-Za-z0-9!#$&+^`{}~_-]*)'[^']*'(?P<value>[^;\s]*)""",
+    re.IGNORECASE,
+)
+
+
+def extended_filename(disposition: bytes) -> str | None:
+    """The `filename*=charset'lang'percent-encoded` parameter (RFC 5987), which
+    python-multipart ignores; None when absent or not decodable."""
+    match = _FILENAME_STAR.search(disposition)
+    if match is None:
+        return None
+    charset = match.group("charset").decode("ascii").lower() or "utf-8"
+    if charset not in ("utf-8", "iso-8859-1"):
+        return None  # the only two RFC 5987 requires; anything else is refused as unknown
+    try:
+        return unquote_to_bytes(match.group("value").decode("ascii")).decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def malformed(reason: str) -> HTTPException:
@@ -95,9 +118,13 @@ class _Collector:
         self._header_value.clear()
 
     def on_headers_finished(self) -> None:
-        _, params = parse_options_header(self._headers.get("content-disposition", b""))
+        disposition = self._headers.get("content-disposition", b"")
+        _, params = parse_options_header(disposition)
         name = params.get(b"name")
-        filename = params.get(b"filename")
+        plain = params.get(b"filename")
+        # RFC 6266: filename* (RFC 5987, any charset) wins over the plain filename.
+        extended = extended_filename(disposition)
+        filename = extended.encode("utf-8") if extended is not None else plain
         field = name.decode("utf-8", "replace") if name is not None else None
         # Only the first file in the field 'file' may be large; every other part is a form
         # field and stays small.

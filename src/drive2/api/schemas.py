@@ -13,6 +13,8 @@ from drive2.domain.models import FileRecord, StageRecord
 class RegisterIn(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=8, max_length=1024)
+    #: Needed when the server runs with REGISTRATION=invite (`drive2 invite create`).
+    invite_code: str | None = Field(default=None, max_length=128)
 
 
 class UserOut(BaseModel):

@@ -23,20 +23,28 @@ class AuthenticationError(Drive2Error):
     pass
 
 
+class BadRequestError(Drive2Error):
+    """A request body that is not what the route reads at all (400)."""
+
+
+class NotAllowedError(Drive2Error):
+    """The request is understood but this server does not allow it (403)."""
+
+
+class TooManyAttemptsError(Drive2Error):
+    """Over a rate limit; the client may try again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int, message: str) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class PayloadTooLargeError(Drive2Error):
     pass
 
 
 class InvalidInputError(Drive2Error):
     pass
-
-
-class RateLimitedError(Drive2Error):
-    """Too many requests in a window; the caller may try again after `retry_after_seconds`."""
-
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message)
-        self.retry_after_seconds = retry_after_seconds
 
 
 class ServiceUnavailableError(Drive2Error):

@@ -67,6 +67,9 @@ class User:
         """How messages name the account."""
         return self.email or self.display_name or "your account"
 
+    #: Raised by signing out; a token carrying an older version is refused.
+    token_version: int = 0
+
 
 @dataclass(frozen=True)
 class AiMetadata:

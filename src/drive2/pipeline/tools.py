@@ -1,4 +1,4 @@
-"""Running the external tools (tesseract, ffmpeg, ffprobe, pdftoppm) safely: always with a
+"""Running the external tools (tesseract, ffmpeg, ffprobe) safely: always with a
 timeout, killed with their whole process group when it passes, one OpenMP thread each, and a
 clear error when the tool is not installed."""
 

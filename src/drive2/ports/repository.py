@@ -27,6 +27,10 @@ class UserRepository(Protocol):
 
     def set_quota(self, user_id: str, quota_bytes: int) -> None: ...
 
+    def revoke_tokens(self, user_id: str) -> None:
+        """Raise the user's token version: every token issued before stops working."""
+        ...
+
 
 class FileRepository(Protocol):
     def add_file(self, new: NewFile) -> tuple[FileRecord, bool]:

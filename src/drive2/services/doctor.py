@@ -62,7 +62,6 @@ def _probe(
         result = run_tool([command, *args], timeout=timeout, ok_codes=(0, 1, 99))
     except ProcessingError as exc:
         return ToolReport(name, command, required, found=False, error=str(exc)), b""
-    # pdftoppm -v prints to stderr; the others to stdout.
     output = result.stdout or result.stderr
     return ToolReport(name, command, required, found=True, version=_version(output)), output
 
@@ -98,7 +97,6 @@ def check_tools(settings: Settings, timeout: float = 20.0) -> list[ToolReport]:
         _tesseract(settings, timeout),
         _probe("ffmpeg", settings.ffmpeg_cmd, ["-version"], True, timeout)[0],
         _probe("ffprobe", settings.ffprobe_cmd, ["-version"], True, timeout)[0],
-        _probe("pdftoppm", settings.pdftoppm_cmd, ["-v"], True, timeout)[0],
     ]
 
 

@@ -8,6 +8,7 @@ here each event is handled once (by its webhookEventId) and answered with its re
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import mimetypes
 import re
@@ -24,6 +25,7 @@ import anyio
 from drive2.config import Settings
 from drive2.domain.audit import AuditSource
 from drive2.domain.errors import (
+    BadRequestError,
     ConflictError,
     Drive2Error,
     NotFoundError,
@@ -62,6 +64,17 @@ ACCOUNT_OF_ITS_OWN = (
     "This LINE account already has a Drive2 account of its own (made by signing in with "
     "LINE), so it cannot be linked to another one. Sign in to Drive2 with LINE instead."
 )
+
+
+def event_key(event: dict[str, Any]) -> str:
+    """What a resent event is recognised by: its webhookEventId, or for an event without one
+    a hash of its content (a resend repeats it byte for byte; two real events differ at
+    least in timestamp and reply token)."""
+    event_id = event.get("webhookEventId")
+    if isinstance(event_id, str) and event_id:
+        return event_id[:64]
+    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def normalise_code(text: str) -> str | None:
@@ -120,20 +133,33 @@ class LineBotService:
         return user, f
 
     # --- webhook events -----------------------------------------------------------------------
-    async def handle_events(self, payload: dict[str, Any]) -> None:
-        for event in payload.get("events") or []:
-            if not isinstance(event, dict):
-                continue
+    @staticmethod
+    def parse_webhook(body: bytes) -> list[dict[str, Any]]:
+        """The events of a signed webhook body; BadRequestError for anything that is not a
+        webhook object (LINE then shows the error in its console, and nothing runs)."""
+        try:
+            payload: Any = json.loads(body)
+        except RecursionError:
+            raise BadRequestError("the body is nested too deeply") from None
+        except ValueError:
+            raise BadRequestError("the body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise BadRequestError("the body is not a webhook object")
+        events = payload.get("events", [])
+        if not isinstance(events, list):
+            raise BadRequestError("events must be a list")
+        return [event for event in events if isinstance(event, dict)]
+
+    async def handle_events(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
             try:
                 await self.handle_event(event)
             except Exception:
                 log.exception("LINE event %s failed", event.get("webhookEventId"))
 
     async def handle_event(self, event: dict[str, Any]) -> None:
-        event_id = event.get("webhookEventId")
-        if event_id and not await anyio.to_thread.run_sync(
-            self.store.remember_event, str(event_id)
-        ):
+        event_id = event_key(event)
+        if not await anyio.to_thread.run_sync(self.store.remember_event, event_id):
             log.info("LINE event %s seen before; ignored", event_id)
             return
         source = event.get("source") or {}

@@ -15,17 +15,17 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from drive2.domain.errors import Drive2Error
+from drive2.domain.emails import normalise_email
+from drive2.domain.errors import TooManyAttemptsError
 
 #: Keys tracked at most; past it the least recently failed key is forgotten, so a flood of
 #: made-up emails cannot grow memory without bound.
 MAX_TRACKED_KEYS = 100_000
 
 
-class LoginThrottledError(Drive2Error):
+class LoginThrottledError(TooManyAttemptsError):
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__("too many failed sign-ins; try again later")
-        self.retry_after_seconds = retry_after_seconds
+        super().__init__(retry_after_seconds, "too many failed sign-ins; try again later")
 
 
 class SlidingWindowCounter:
@@ -100,24 +100,28 @@ class LoginThrottle:
 
     @staticmethod
     def _email_key(email: str) -> str:
-        return "email:" + email.strip().lower()
+        # The spelling accounts are looked up by: `ＡＮＮ@…` and `ann@…` share one count.
+        return "email:" + normalise_email(email)
 
     @staticmethod
-    def _address_key(address: str | None) -> str:
-        return "addr:" + (address or "unknown")
+    def _address_key(address: str | None) -> str | None:
+        # No address (a CLI, a test harness): only the email is counted.
+        return "addr:" + address if address else None
 
     def check(self, email: str, address: str | None) -> None:
         """Raise LoginThrottledError while this email or this address is over its limit."""
-        wait = max(
-            self.counter.wait_seconds(self._email_key(email), self.max_failures),
-            self.counter.wait_seconds(self._address_key(address), self.max_failures_per_address),
-        )
+        wait = self.counter.wait_seconds(self._email_key(email), self.max_failures)
+        address_key = self._address_key(address)
+        if address_key is not None:
+            wait = max(wait, self.counter.wait_seconds(address_key, self.max_failures_per_address))
         if wait > 0:
             raise LoginThrottledError(max(1, math.ceil(wait)))
 
     def failed(self, email: str, address: str | None) -> None:
         self.counter.add(self._email_key(email))
-        self.counter.add(self._address_key(address))
+        address_key = self._address_key(address)
+        if address_key is not None:
+            self.counter.add(address_key)
 
     def succeeded(self, email: str) -> None:
         self.counter.clear(self._email_key(email))

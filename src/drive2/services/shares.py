@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from drive2.config import Settings
 from drive2.domain.audit import AuditAction, AuditSource
-from drive2.domain.errors import ConflictError, NotFoundError, RateLimitedError
+from drive2.domain.errors import ConflictError, NotFoundError, TooManyAttemptsError
 from drive2.domain.models import FileRecord, User
 from drive2.domain.shares import (
     PREFIX_CHARS,
@@ -142,8 +142,8 @@ class ShareService:
     def _limit(self, counter: SlidingWindowCounter, key: str, limit: int) -> None:
         wait = counter.wait_seconds(key, limit)
         if wait > 0:
-            raise RateLimitedError(
-                "too many requests for this link; try again later", max(1, math.ceil(wait))
+            raise TooManyAttemptsError(
+                max(1, math.ceil(wait)), "too many requests for this link; try again later"
             )
         counter.add(key)
 

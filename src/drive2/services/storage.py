@@ -1,10 +1,9 @@
-"""The seed's storage helpers: sync ones for the worker, async ones for the API."""
+"""Copying objects to and from local files, for the pipeline and the thumbnail service. (The
+seed's async variants are gone: the API streams objects through the blob store directly.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import anyio
 
 from drive2.ports.blob_store import BlobStore
 
@@ -20,13 +19,3 @@ def upload_file_sync(
 ) -> str:
     store.put_file(key, source, content_type)
     return key
-
-
-async def download_file(store: BlobStore, key: str, destination: Path) -> Path:
-    return await anyio.to_thread.run_sync(download_file_sync, store, key, destination)
-
-
-async def upload_file(
-    store: BlobStore, source: Path, key: str, content_type: str | None = None
-) -> str:
-    return await anyio.to_thread.run_sync(upload_file_sync, store, source, key, content_type)

@@ -15,6 +15,7 @@ from drive2.domain.models import FileRecord
 from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
 from drive2.process_identity import run_must_be_over
+from drive2.services.failures import FileFailures
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,13 @@ class SweepReport:
 
 
 class Sweeper:
-    def __init__(self, repo: Repository, queue: TaskQueue, settings: Settings) -> None:
+    def __init__(
+        self, repo: Repository, queue: TaskQueue, settings: Settings, failures: FileFailures
+    ) -> None:
         self.repo = repo
         self.queue = queue
         self.settings = settings
+        self.failures = failures  # fails a file and tells its owner on LINE
 
     def sweep(self, now: datetime | None = None) -> SweepReport:
         now = now or datetime.now(UTC)
@@ -45,14 +49,14 @@ class Sweeper:
                 f"(stage {record.stage or 'unknown'}); the worker was probably lost — "
                 "reprocess the file to try again"
             )
-            if self.repo.fail(record.id, None, reason):
+            if self.failures.fail(record.id, None, reason):
                 report.failed_stuck.append(record.id)
         report.recovered = self.recover_orphans(now)
         pending_after = timedelta(seconds=self.settings.stale_pending_seconds)
         for record in self.repo.stale_pending(now - pending_after):
             if record.dispatch_count >= self.settings.max_dispatch_attempts:
                 reason = f"could not be queued for processing after {record.dispatch_count} tries"
-                if self.repo.fail(record.id, None, reason):
+                if self.failures.fail(record.id, None, reason):
                     report.failed_undeliverable.append(record.id)
                 continue
             if self._requeue(record):
@@ -83,7 +87,7 @@ class Sweeper:
                     "lost by its worker and could not be queued again after "
                     f"{record.dispatch_count} tries"
                 )
-                self.repo.fail(record.id, None, reason)
+                self.failures.fail(record.id, None, reason)
                 continue
             if self._requeue(record):
                 recovered.append(record.id)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from celery import Celery
 
 from drive2.config import Settings
+from drive2.data_dir import prepare_data_dir
 from drive2.worker import sqlite_transport
 from drive2.worker.notification_schedule import notification_beat_schedule
 from drive2.worker.queues import queue_config
@@ -22,7 +23,7 @@ from drive2.worker.task_names import (
 def create_celery_app(settings: Settings) -> Celery:
     sqlite_transport.register(settings.broker_polling_interval)
     if settings.embedded_broker:
-        settings.data_path.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings.data_path)
     broker = sqlite_transport.rewrite_url(settings.resolved_broker_url)
     app = Celery("drive2", broker=broker, backend=settings.resolved_result_backend)
     # Redis redelivers an unacknowledged message after the visibility timeout: it must be

@@ -58,8 +58,6 @@ def _fail_on_hard_time_limit(
     )
     try:
         with short_lived_container() as c:
-            if c.repo.fail(file_id, None, reason):
-                c.notifications.notify_outcome(file_id)  # LINE, as after any other failure
-        log.error("file %s failed: %s", file_id, reason)
+            c.failures.fail(file_id, None, reason)  # and LINE, as after any other failure
     except Exception:
         log.exception("could not record the time limit of file %s; the sweeper will", file_id)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 import drive2.worker.notification_tasks  # noqa: F401 - registers the LINE tasks
 from drive2.domain.errors import TransientProcessingError
 from drive2.pipeline.money.record import MoneySettler
+from drive2.services.ai_refresh import refresh_ai_metadata
 from drive2.services.ai_rerun import rerun_fallback_ai
 from drive2.services.reindex import PAUSED
 from drive2.worker import signals  # noqa: F401 - connects the logging signal handlers
@@ -45,16 +46,13 @@ def _run_pipeline(task: Task, file_id: str) -> str:
     except (TransientProcessingError, OperationalError) as exc:
         # OperationalError: the database itself blinked before the runner could record it.
         if task.request.retries >= c.settings.task_max_retries:
-            c.repo.fail(
-                file_id,
-                None,
-                f"gave up after {task.request.retries + 1} attempts: {exc}",
-            )
+            reason = f"gave up after {task.request.retries + 1} attempts: {exc}"
+            c.failures.fail(file_id, None, reason)
             return "failed"
         raise task.retry(exc=exc, countdown=c.settings.task_retry_delay_seconds) from exc
     except SoftTimeLimitExceeded:
         limit = c.settings.task_soft_time_limit_seconds
-        c.repo.fail(file_id, None, f"processing took longer than the {limit} s time limit")
+        c.failures.fail(file_id, None, f"processing took longer than the {limit} s time limit")
         return "failed"
 
 
@@ -73,9 +71,11 @@ def reprocess_file(self: Task, file_id: str, user_id: str) -> str:
 
 
 @app.task(name=GENERATE_AI_METADATA)
-def generate_ai_metadata(file_id: str, text_content: str, filename: str) -> dict[str, Any]:
-    """Analyse text on demand (the pipeline runs the same provider as its AI stage)."""
-    return container().ai.analyse(text_content, filename, {}).as_dict()
+def generate_ai_metadata(file_id: str, *_seed_args: Any) -> dict[str, object]:
+    """Analyse a completed file's text again with the AI chain and save the result. (The
+    seed's text and filename arguments are ignored: the stored ones are used.)"""
+    c = container()
+    return refresh_ai_metadata(c.repo, c.ai, file_id)
 
 
 def _thumbnail(task: Task, file_id: str, require_type: str | None = None) -> str | None:

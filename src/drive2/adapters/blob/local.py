@@ -11,13 +11,33 @@ from typing import BinaryIO
 
 from drive2.domain.object_keys import validate_key
 
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def _private_dirs(path: Path) -> None:
+    """mkdir -p with every folder it makes 0700 (mkdir's mode is masked by the umask, so the
+    mode is set again explicitly)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue  # another writer made it first
+        folder.chmod(DIR_MODE)
+
 
 class LocalBlobWriter:
     def __init__(self, final: Path, tmp: Path, fsync: bool) -> None:
         self._final = final
         self._tmp = tmp
         self._fsync = fsync
-        self._fh: BinaryIO | None = open(tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+        # 0600 whatever the process umask: the originals are the users' private files.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        self._fh: BinaryIO | None = os.fdopen(fd, "wb")
 
     def write(self, data: bytes) -> None:
         assert self._fh is not None, "writer already closed"
@@ -30,7 +50,7 @@ class LocalBlobWriter:
             os.fdatasync(self._fh.fileno())
         self._fh.close()
         self._fh = None
-        self._final.parent.mkdir(parents=True, exist_ok=True)
+        _private_dirs(self._final.parent)
         os.replace(self._tmp, self._final)
         if self._fsync:
             # The rename itself must survive a power loss, or a committed row could point at
@@ -55,14 +75,14 @@ class LocalBlobStore:
         self.root = root
         self.fsync = fsync
         self._tmp = root / ".incoming"
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        _private_dirs(self._tmp)
 
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)
 
     def open_writer(self, key: str) -> LocalBlobWriter:
+        # The object's folder is made by commit: a refused upload leaves no empty folder.
         final = self._path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
         return LocalBlobWriter(final, self._tmp / f"{uuid.uuid4().hex}.part", self.fsync)
 
     def put_file(self, key: str, source: Path, content_type: str | None = None) -> None:

@@ -74,6 +74,7 @@ def _user(row: UserRow) -> User:
         created_at=row.created_at,
         display_name=row.display_name,
         line_bot_blocked=row.line_bot_blocked,
+        token_version=row.token_version or 0,
     )
 
 
@@ -141,6 +142,7 @@ class SqlRepository:
             password_hash=password_hash,
             storage_quota_bytes=quota_bytes,
             created_at=utcnow(),
+            token_version=0,
         )
         try:
             with self._session() as s:
@@ -167,6 +169,14 @@ class SqlRepository:
                 )
             )
             return int(used or 0)
+
+    def revoke_tokens(self, user_id: str) -> None:
+        with self._session() as s:
+            s.execute(
+                update(UserRow)
+                .where(UserRow.id == user_id)
+                .values(token_version=UserRow.token_version + 1)
+            )
 
     def set_quota(self, user_id: str, quota_bytes: int) -> None:
         with self._session() as s:

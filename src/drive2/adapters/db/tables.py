@@ -80,6 +80,9 @@ class UserRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     line_bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
+    #: Migration 0008: raised by signing out, which revokes every older token.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
 
 class FileRow(Base):
     __tablename__ = "files"
@@ -340,3 +343,16 @@ class EmbeddingCollectionRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class InviteRow(Base):
+    """A single-use invite to register when REGISTRATION=invite (migration 0008). Only the
+    code's SHA-256 is kept: the database never holds a usable code."""
+
+    __tablename__ = "invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)

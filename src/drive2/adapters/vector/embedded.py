@@ -368,7 +368,7 @@ class EmbeddedVectorIndex:
                 found = self._collections[name] = _Collection(self._path(name), dimension, model)
             if found is None:
                 try:
-                    self.directory.mkdir(parents=True, exist_ok=True)
+                    self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
                 except OSError as exc:
                     raise VectorIndexUnavailable(f"vector index directory: {exc}") from exc
                 found = self._collections[name] = _Collection(self._path(name), dimension, model)
@@ -449,7 +449,7 @@ class EmbeddedVectorIndex:
 
     def check(self) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise VectorIndexUnavailable(f"vector index directory: {exc}") from exc
         if not os.access(self.directory, os.W_OK):

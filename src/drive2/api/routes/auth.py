@@ -5,17 +5,28 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 
-from drive2.api.deps import ContainerDep
+from drive2.api.deps import ContainerDep, client_address
 from drive2.api.schemas import ErrorOut, RegisterIn, TokenOut, UserOut
-from drive2.domain.errors import AuthenticationError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=201, response_model=UserOut)
-async def register(body: RegisterIn, c: ContainerDep) -> UserOut:
-    user = await run_in_threadpool(c.auth.register, body.email, body.password)
-    return UserOut(id=user.id, email=user.email or "")
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=UserOut,
+    responses={403: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+)
+async def register(body: RegisterIn, request: Request, c: ContainerDep) -> UserOut:
+    """A new account; a taken email answers the same (see services/registration.py)."""
+    done = await run_in_threadpool(
+        c.registration.register,
+        body.email,
+        body.password,
+        client_address(request),
+        body.invite_code,
+    )
+    return UserOut(id=done.id, email=done.email)
 
 
 @router.post(
@@ -29,12 +40,5 @@ async def login(
     password: Annotated[str, Form(max_length=1024)],
     c: ContainerDep,
 ) -> TokenOut:
-    address = request.client.host if request.client else None
-    c.login_throttle.check(username, address)
-    try:
-        token = await run_in_threadpool(c.auth.login, username, password)
-    except AuthenticationError:
-        c.login_throttle.failed(username, address)
-        raise
-    c.login_throttle.succeeded(username)
+    token = await run_in_threadpool(c.auth.login, username, password, client_address(request))
     return TokenOut(access_token=token)

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from drive2.api.deps import ContainerDep, UserDep
 from drive2.api.metrics import OPEN_STREAMS
 from drive2.api.schemas import FileOut
+from drive2.domain.moments import resume_point
 from drive2.services.file_events import OVERLAP, FileChangeWatcher
 
 router = APIRouter(prefix="/files", tags=["files"])
@@ -32,14 +33,11 @@ RECONNECT_MS = 2000
 def _start(last_event_id: str | None) -> tuple[datetime, bool]:
     """Resume after Last-Event-ID; a new stream also sends what changed in the last moments,
     so a page that loads its list and then opens the stream misses nothing in between."""
-    if last_event_id:
-        try:
-            moment = datetime.fromisoformat(last_event_id)
-            if moment.tzinfo is not None:
-                return moment.astimezone(UTC), True
-        except ValueError:
-            pass
-    return datetime.now(UTC) - OVERLAP, False
+    now = datetime.now(UTC)
+    moment = resume_point(last_event_id, now)
+    if moment is not None:
+        return moment, True
+    return now - OVERLAP, False
 
 
 @router.get("/events", response_class=StreamingResponse)

@@ -8,7 +8,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import download_media_type, inline_headers, safe_headers
+from drive2.api.downloads import (
+    download_media_type,
+    head_response,
+    inline_headers,
+    safe_headers,
+)
 from drive2.api.metrics import UPLOAD_BYTES, UPLOADS
 from drive2.api.multipart_reader import MultipartLimits, read_multipart
 from drive2.api.schemas import (
@@ -138,6 +143,9 @@ async def reprocess(file_id: str, user: UserDep, c: ContainerDep) -> ReprocessOu
 _BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
+# HEAD answers like GET without a body (and without opening the object); it is left out of
+# the schema, where it would repeat the GET operation.
+@router.head("/{file_id}/download", include_in_schema=False)
 @router.get(
     "/{file_id}/download",
     response_class=Response,
@@ -149,6 +157,7 @@ _BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 )
 async def download(
     file_id: str,
+    request: Request,
     user: UserDep,
     c: ContainerDep,
     range_header: Annotated[str | None, Header(alias="range")] = None,
@@ -166,7 +175,6 @@ async def download(
         return Response(
             status_code=416, headers={**headers, "Content-Range": f"bytes */{exc.size}"}
         )
-    chunks = await run_in_threadpool(c.files.open_original, f, byte_range)
     if byte_range is None:
         headers["Content-Length"] = str(f.size_bytes)
         status = 200
@@ -174,11 +182,12 @@ async def download(
         headers["Content-Length"] = str(byte_range.end - byte_range.start + 1)
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{f.size_bytes}"
         status = 206
+    media_type = download_media_type(f.content_type)
+    if request.method == "HEAD":
+        return head_response(status, media_type, headers)
+    chunks = await run_in_threadpool(c.files.open_original, f, byte_range)
     return StreamingResponse(
-        iterate_in_threadpool(chunks),
-        status_code=status,
-        media_type=download_media_type(f.content_type),
-        headers=headers,
+        iterate_in_threadpool(chunks), status_code=status, media_type=media_type, headers=headers
     )
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -13,7 +12,7 @@ from pydantic import BaseModel
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
-from drive2.api.downloads import safe_headers
+from drive2.api.downloads import download_media_type, head_response, safe_headers
 from drive2.domain.errors import NotFoundError
 from drive2.services.line_signature import signature_is_valid
 
@@ -39,22 +38,28 @@ async def webhook(
     c: ContainerDep,
     x_line_signature: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Events from LINE. The signature is checked on the raw bytes before parsing; the events
-    are handled after the answer, so LINE never waits on a download."""
+    """Events from LINE. Without a signature nothing is read; the body (at most
+    MAX_REQUEST_BODY_BYTES, else 413 while it streams) is checked against the signature
+    before anything parses it; the events are handled after the answer, so LINE never waits
+    on a download."""
     secret = c.settings.line_channel_secret
     if not secret:
         return JSONResponse({"detail": "LINE is not configured on this server"}, 503)
+    if not x_line_signature:
+        return _bad_signature()
     body = await request.body()
     if not signature_is_valid(secret, body, x_line_signature):
-        return JSONResponse({"detail": "invalid or missing X-Line-Signature"}, 401)
-    try:
-        payload: Any = json.loads(body)
-    except ValueError:
-        return JSONResponse({"detail": "the body is not JSON"}, 400)
-    if not isinstance(payload, dict):
-        return JSONResponse({"detail": "the body is not a webhook object"}, 400)
-    background.add_task(c.line_bot.handle_events, payload)
+        return _bad_signature()
+    events = c.line_bot.parse_webhook(body)
+    background.add_task(c.line_bot.handle_events, events)
     return JSONResponse({})
+
+
+def _bad_signature() -> JSONResponse:
+    # Connection: close, because an unsigned body may still be on its way and is never read.
+    return JSONResponse(
+        {"detail": "invalid or missing X-Line-Signature"}, 401, headers={"Connection": "close"}
+    )
 
 
 def _checked_id(file_id: str) -> str:
@@ -97,19 +102,24 @@ async def signed_preview(
     )
 
 
+@router.head("/files/{file_id}/download", include_in_schema=False)
 @router.get("/files/{file_id}/download")
 async def signed_download(
-    file_id: str, c: ContainerDep, exp: Annotated[int, Query()], sig: Annotated[str, Query()]
+    file_id: str,
+    request: Request,
+    c: ContainerDep,
+    exp: Annotated[int, Query()],
+    sig: Annotated[str, Query()],
 ) -> Response:
-    """The original, by the signed link behind a message's "Open file" button."""
+    """The original, by the signed link behind a message's "Open file" button: served like
+    /files/{id}/download (attachment, nosniff, a type no browser runs), whole files only."""
     _, f = await run_in_threadpool(
         c.line_bot.file_for_link, "download", _checked_id(file_id), exp, sig
     )
-    chunks = await run_in_threadpool(c.files.open_original, f, None)
     headers = {**safe_headers(f.filename), "Content-Length": str(f.size_bytes)}
-    headers.pop("Accept-Ranges", None)  # whole files only on this route
-    return StreamingResponse(
-        iterate_in_threadpool(chunks),
-        media_type=f.content_type if "/" in f.content_type else "application/octet-stream",
-        headers=headers,
-    )
+    headers.pop("Accept-Ranges", None)
+    media_type = download_media_type(f.content_type)
+    if request.method == "HEAD":
+        return head_response(200, media_type, headers)
+    chunks = await run_in_threadpool(c.files.open_original, f, None)
+    return StreamingResponse(iterate_in_threadpool(chunks), media_type=media_type, headers=headers)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from drive2.api.deps import ContainerDep, UserDep
 from drive2.api.schemas import DateRangeOut, SearchItemOut, SearchOut
 from drive2.domain.errors import InvalidInputError
+from drive2.domain.moments import parse_client_moment
 from drive2.services.search import MAX_LIMIT, MAX_QUERY_CHARS, SearchFilters, SearchMode
 
 router = APIRouter(tags=["search"])
@@ -22,6 +23,7 @@ def parse_when(value: str | None, name: str, tz: str, end: bool) -> datetime | N
     `to` it includes the whole day; a date-time without an offset is in that zone too."""
     if value is None or not value.strip():
         return None
+    parse_client_moment(value, name, tz, end)  # 422 past the calendar's edge, not a 500
     raw = value.strip()
     zone = ZoneInfo(tz)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from drive2.api.deps import ContainerDep
+from drive2.api.deps import ContainerDep, client_address, presented_token
 from drive2.api.schemas import SessionIn, UserOut
 from drive2.api.session_cookie import (
     CSRF_HEADER,
@@ -30,7 +30,9 @@ async def start_session(
     body: SessionIn, request: Request, response: Response, c: ContainerDep
 ) -> UserOut:
     _require_csrf_header(request)
-    user = await run_in_threadpool(c.auth.authenticate, body.email, body.password)
+    user = await run_in_threadpool(
+        c.auth.sign_in, body.email, body.password, client_address(request)
+    )
     set_session_cookie(response, c.auth.issue_token(user), request, c.settings)
     response.headers["Cache-Control"] = "no-store"
     return UserOut(id=user.id, email=user.email or "")
@@ -38,7 +40,12 @@ async def start_session(
 
 @router.post("/logout", status_code=204)
 async def end_session(request: Request, c: ContainerDep) -> Response:
-    _require_csrf_header(request)
+    """Sign out: the cookie is cleared, and the token (the cookie's or a bearer token) is
+    revoked with every other token of the user. A bearer token needs no CSRF header: no
+    other site can make a browser send one."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        _require_csrf_header(request)
+    await run_in_threadpool(c.auth.sign_out, presented_token(request))
     response = Response(status_code=204)
     clear_session_cookie(response, request, c.settings)
     return response

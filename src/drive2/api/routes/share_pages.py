@@ -14,7 +14,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from drive2.api.deps import ContainerDep
 from drive2.api.downloads import download_media_type, safe_headers
-from drive2.domain.errors import NotFoundError, RateLimitedError
+from drive2.domain.errors import NotFoundError, TooManyAttemptsError
 from drive2.services.files import InvalidRangeError
 from drive2.web.share_page import SHARE_PAGE_HEADERS, share_page, unavailable_page
 
@@ -37,7 +37,7 @@ async def shared_page(token: str, request: Request, c: ContainerDep) -> HTMLResp
             status_code=404,
             headers=SHARE_PAGE_HEADERS,
         )
-    except RateLimitedError as exc:
+    except TooManyAttemptsError as exc:
         return HTMLResponse(
             unavailable_page("Too many requests; try again in a few minutes."),
             status_code=429,

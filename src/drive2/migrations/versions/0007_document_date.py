@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
+from drive2.migrations.sqlite_rebuild import foreign_keys_off
+
 revision = "0007"
 down_revision = "0005"
 branch_labels = None
@@ -39,14 +41,14 @@ _BATCH = 1000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("files") as batch:
+    with foreign_keys_off(), op.batch_alter_table("files") as batch:
         batch.add_column(sa.Column("document_date", sa.Date(), nullable=True))
         batch.create_index("ix_files_user_document_date", ["user_id", "document_date"])
     _backfill()
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("files") as batch:
+    with foreign_keys_off(), op.batch_alter_table("files") as batch:
         batch.drop_index("ix_files_user_document_date")
         batch.drop_column("document_date")
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from drive2.migrations.sqlite_rebuild import foreign_keys_off
+
 revision = "0009"
 down_revision = "0011"
 branch_labels = None
@@ -21,10 +23,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("files") as batch:
+    with foreign_keys_off(), op.batch_alter_table("files") as batch:
         batch.add_column(sa.Column("preview_key", sa.String(512), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("files") as batch:
+    with foreign_keys_off(), op.batch_alter_table("files") as batch:
         batch.drop_column("preview_key")

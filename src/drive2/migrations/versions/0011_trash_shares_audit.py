@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from drive2.adapters.db.tables import UTCDateTime
+from drive2.migrations.sqlite_rebuild import foreign_keys_off
 
 revision = "0011"
 down_revision = "0007"
@@ -23,7 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("files") as batch:
+    with foreign_keys_off(), op.batch_alter_table("files") as batch:
         batch.add_column(sa.Column("trashed_at", UTCDateTime(), nullable=True))
         batch.create_index("ix_files_trashed_at", ["trashed_at"])
     op.create_table(
@@ -73,6 +74,6 @@ def downgrade() -> None:
     op.drop_table("audit_events")
     op.drop_index("ix_share_links_file_id", table_name="share_links")
     op.drop_table("share_links")
-    with op.batch_alter_table("files") as batch:
+    with foreign_keys_off(), op.batch_alter_table("files") as batch:
         batch.drop_index("ix_files_trashed_at")
         batch.drop_column("trashed_at")

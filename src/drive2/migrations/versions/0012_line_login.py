@@ -13,11 +13,10 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
+
+from drive2.migrations.sqlite_rebuild import foreign_keys_off
 
 revision = "0012"
 down_revision = "0013"
@@ -25,26 +24,8 @@ branch_labels = None
 depends_on = None
 
 
-@contextmanager
-def _sqlite_foreign_keys_off() -> Iterator[None]:
-    """SQLite cannot change a column's NULL rule in place: batch mode copies `users` into a
-    new table and drops the old one. With foreign keys on, that DROP would cascade-delete
-    every file, stage and notification of every user. The pragma is a no-op inside a
-    transaction, hence the autocommit blocks (they commit the migrations before this one)."""
-    if op.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    with op.get_context().autocommit_block():
-        op.execute("PRAGMA foreign_keys=OFF")
-    try:
-        yield
-    finally:
-        with op.get_context().autocommit_block():
-            op.execute("PRAGMA foreign_keys=ON")
-
-
 def upgrade() -> None:
-    with _sqlite_foreign_keys_off(), op.batch_alter_table("users") as batch:
+    with foreign_keys_off(), op.batch_alter_table("users") as batch:
         batch.alter_column("email", existing_type=sa.String(320), nullable=True)
         batch.alter_column("password_hash", existing_type=sa.String(255), nullable=True)
         batch.add_column(sa.Column("display_name", sa.String(100), nullable=True))
@@ -59,7 +40,7 @@ def downgrade() -> None:
     # matches ("!" is not an argon2 hash), so nothing is lost going down and up again.
     op.execute("UPDATE users SET email = 'line-' || id || '@line.invalid' WHERE email IS NULL")
     op.execute("UPDATE users SET password_hash = '!' WHERE password_hash IS NULL")
-    with _sqlite_foreign_keys_off(), op.batch_alter_table("users") as batch:
+    with foreign_keys_off(), op.batch_alter_table("users") as batch:
         batch.drop_index("ix_users_line_user_id")
         batch.drop_column("line_bot_blocked")
         batch.drop_column("display_name")
