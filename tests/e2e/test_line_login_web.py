@@ -27,7 +27,7 @@ from tests.e2e.test_web_app import CHROMIUM, CHROMIUM_FLAGS, PageErrors
 from tests.support.fake_line_login import FakeLineLogin, LineProfile
 from tests.support.live_server import live_server
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(300)]
 
 PASSWORD = "correct horse battery"
 

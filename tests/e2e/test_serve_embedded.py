@@ -17,7 +17,7 @@ from tests.support.files import pdf_with_text, truncated_pdf
 from tests.support.serve import Served, serving
 from tests.unit.test_private_data_dir import open_to_others
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 @pytest.fixture

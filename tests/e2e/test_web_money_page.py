@@ -22,7 +22,7 @@ from tests.e2e.test_web_app import (
 from tests.support import money_docs
 from tests.support.serve import Served, serving
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")

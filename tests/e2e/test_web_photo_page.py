@@ -21,7 +21,7 @@ from tests.e2e.test_web_app import (
 from tests.support import pictures
 from tests.support.serve import Served, serving
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ searches. Documents that record no payment get no record.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,6 @@ from tests.support.files import pdf_with_text
 from tests.support.images import THAI_FONT, render_text
 from tests.support.images import png_bytes as plain_png
 from tests.support.services import fresh_postgres_database
-
-pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
 
 #: (file name, document, how it is stored)
 UPLOADS: list[tuple[str, m.MoneyDoc, str]] = [

@@ -27,7 +27,7 @@ from tests.support.reindex import processed_files
 from tests.support.services import fresh_postgres_database
 from tests.support.worker import WorkerProcess
 
-pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(900)]
 
 E5, MINILM = "multilingual-e5-small", "all-MiniLM-L6-v2"
 FILES = 14
