@@ -3,12 +3,13 @@ and Thai, what is in the picture, and the summary, after `drive2 serve` processe
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.e2e.test_web_app import (
     PASSWORD,
@@ -79,4 +80,34 @@ def test_a_photo_page_shows_place_labels_and_preview(
     expect(page.locator(".suggested-name")).to_have_text("2024-04-13_cat_chiang-mai.jpg")
     page.screenshot(path=screenshots / "photo-page.png", full_page=True)
     assert errors.errors == []
+    context.close()
+
+
+def test_the_header_says_how_far_re_embedding_is_while_it_runs(
+    served: Served,
+    browser: Browser,  # noqa: F811
+) -> None:
+    """The header's quiet line follows GET /search/status: shown while a new embedding model
+    is being filled in, gone once it serves (the status is played back by the browser here;
+    tests/integration/test_reindex.py checks the route itself)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    state = {"state": "building", "percent": 45, "files_done": 9, "files_total": 20}
+
+    def status(route: Route) -> None:
+        body = {"model": "multilingual-e5-small", "serving_model": "all-MiniLM-L6-v2", **state}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/v1/search/status", status)
+    page.goto(served.url + "/#/signup")
+    page.get_by_label("Email").fill(f"reindex-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    line = page.locator("#reindex")
+    expect(line).to_have_text("Improving search: 45% of files re-read (9 of 20)", timeout=60_000)
+    state.update(state="serving", percent=100, files_done=20)
+    page.reload()
+    expect(page.get_by_role("heading", name="My files")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1_000)
+    expect(line).to_be_hidden()
     context.close()

@@ -12,6 +12,7 @@ import { setUpSearch } from "./search.js";
 import { askToSignInAgain, rememberPlace, takePlace } from "./session.js";
 import { settingsView } from "./settings.js";
 import { trashView } from "./trash.js";
+import { stopWatchingReindex, watchReindex } from "./reindex.js";
 
 const view = document.getElementById("view");
 const topbar = document.getElementById("topbar");
@@ -63,6 +64,7 @@ function show(next) {
 async function signedIn() {
   topbar.hidden = false;
   connectEvents();
+  watchReindex();
   await refreshStorage();
   go(takePlace());
 }
@@ -71,6 +73,7 @@ function signedOut() {
   me = null;
   topbar.hidden = true;
   disconnectEvents();
+  stopWatchingReindex();
   if (!/^#\/sign(in|up)$/.test(window.location.hash)) {
     returnTo = returnPath(window.location.hash);
     go("#/signin");
@@ -155,6 +158,7 @@ setUpAsk(document.getElementById("search-input"), document.getElementById("searc
   }
   topbar.hidden = false;
   connectEvents();
+  watchReindex();
   await refreshStorage();
   route();
 })();
