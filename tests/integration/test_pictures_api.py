@@ -154,8 +154,13 @@ def test_a_photo_of_a_receipt_is_a_document(processed: Any) -> None:
     picture = f["metadata"]["picture"]
     assert picture["kind"] == "document", picture
     assert any(reason.startswith("OCR read") for reason in picture["kind_reasons"])
+    # The money it shows leads the summary (a receipt is found and read by its amount),
+    # then what the picture is.
     summary = f["ai"]["summary"]
-    assert summary.startswith(("Photo of a document", "ภาพถ่ายเอกสาร")), summary
+    money = f["ai"]["money"]
+    assert money is not None and money["amount"] == "215.00", money
+    assert summary.startswith(("ใบเสร็จ 215.00", "Receipt 215.00")), summary
+    assert "Photo of a document" in summary or "ภาพถ่ายเอกสาร" in summary, summary
     assert "เชียงใหม่" in summary or "Chiang Mai" in summary
     assert f["ai"]["suggested_filename"].startswith("2024-04-13_")
     assert {"document", "ภาพถ่ายเอกสาร", "chiang mai"} <= set(f["tags"])

@@ -188,6 +188,15 @@ def _trim(text: str, limit: int = SNIPPET_CHARS) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
 
 
+def _is_own_text(chunk: str, text: str) -> bool:
+    """Whether a chunk was cut from the text (chunks keep the text's words, maybe not its
+    spacing), rather than written about the file; a file without text has only the latter."""
+    if not text.strip():
+        return True
+    head = _clean(chunk)[:48]
+    return head in _clean(text)
+
+
 def keyword_snippet(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str | None:
     """About `limit` characters of plain text around the first place a query word occurs."""
     flat = _clean(text)
@@ -415,8 +424,11 @@ class SearchService:
     @staticmethod
     def _snippet(f: FileSummary, r: _Ranked, terms: list[str], mode: SearchMode) -> str:
         """Semantic: the best chunk (around a query word when it has one). Keyword and hybrid:
-        the text around the first query word, else the best chunk, else the summary."""
-        chunk = (keyword_snippet(r.snippet, terms) or _trim(r.snippet)) if r.snippet else None
+        the text around the first query word, else the best chunk, else the summary. A chunk
+        that is not the file's own text (its money record, a picture's description) gives way
+        to the text itself: the snippet shows what the file says, in its own language."""
+        best = r.snippet if r.snippet and _is_own_text(r.snippet, f.text) else None
+        chunk = (keyword_snippet(best, terms) or _trim(best)) if best else None
         if mode is SearchMode.SEMANTIC and chunk:
             return chunk
         return (

@@ -6,7 +6,7 @@ import { keyDateLine, metadataSection, section, textSection, warningsBox } from 
 import { shortType, stageLabel } from "./format.js";
 import { openShareDialog } from "./share.js";
 import { passageSection } from "./passage.js";
-import { documentDateLine, moneySection } from "./money.js";
+import { moneySection } from "./money.js";
 import { progressBar, statusBadge } from "./status.js";
 
 // Types a browser shows inline from the original bytes; others get the thumbnail.

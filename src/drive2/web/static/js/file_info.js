@@ -3,6 +3,7 @@
 import { apiRaw } from "./api.js";
 import { clear, formatDate, h } from "./dom.js";
 import { GROUP_TITLES, hasWarnings, keyDate, metadataRows, skippedStages } from "./format.js";
+import { formatDay } from "./money.js";
 
 const TEXT_PREVIEW_CHARS = 20_000;
 const texts = new Map(); // "id:processed_at" -> the text, so a re-render does not fetch again
@@ -30,8 +31,10 @@ export function warningsBox(file) {
 export function keyDateLine(file) {
   const found = keyDate(file);
   if (!found) return null;
-  const when = /T/.test(found.value) ? formatDate(found.value) : found.value;
-  return h("p", { class: "key-date", id: "key-date" }, `${found.label} `, h("time", { datetime: found.value }, when));
+  const when = /T/.test(found.value) ? formatDate(found.value) : formatDay(found.value);
+  // The document's own date (a slip's, an invoice's) is a calendar day, read as written.
+  const id = found.value === file.document_date ? "document-date" : null;
+  return h("p", { class: "key-date", id: "key-date" }, `${found.label} `, h("time", { datetime: found.value, id }, when));
 }
 
 const THAI_COUNTRY_WORDS = ["ประเทศ", "สาธารณรัฐ", "สหพันธรัฐ", "หมู่เกาะ", "เกาะ", "นคร", "ราช"];

@@ -69,12 +69,17 @@ async function signedIn() {
   go(takePlace());
 }
 
-function signedOut() {
+function signedOut({ byChoice = false } = {}) {
   me = null;
   topbar.hidden = true;
   disconnectEvents();
   stopWatchingReindex();
-  if (!/^#\/sign(in|up)$/.test(window.location.hash)) {
+  if (byChoice) {
+    // Signing out on purpose ends the visit: the next sign-in starts at the drive.
+    takePlace();
+    returnTo = "/#/";
+    go("#/signin");
+  } else if (!/^#\/sign(in|up)$/.test(window.location.hash)) {
     returnTo = returnPath(window.location.hash);
     go("#/signin");
   }
@@ -131,7 +136,7 @@ document.getElementById("sign-out").addEventListener("click", async () => {
   try {
     await api("/auth/logout", { method: "POST" });
   } finally {
-    signedOut();
+    signedOut({ byChoice: true });
   }
 });
 setUpSearch(document.getElementById("search-input"), document.getElementById("search-results"), go);
@@ -156,6 +161,9 @@ setUpAsk(document.getElementById("search-input"), document.getElementById("searc
     }
     return;
   }
+  // Signed in already (a LINE sign-in came back here): a place remembered on the way out is
+  // used up, not kept for a later sign-in.
+  takePlace();
   topbar.hidden = false;
   connectEvents();
   watchReindex();

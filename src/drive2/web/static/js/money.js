@@ -1,4 +1,4 @@
-// The file page's document date and money record (ai.money): what a receipt, an invoice
+// The file page's money record (ai.money): what a receipt, an invoice
 // or a transfer slip says was paid, when, to whom, with which reference.
 import { h } from "./dom.js";
 
@@ -11,16 +11,6 @@ export function formatDay(iso) {
   if (!match) return String(iso || "");
   const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   return new Intl.DateTimeFormat(undefined, { dateStyle: "long", timeZone: "UTC" }).format(day);
-}
-
-export function documentDateLine(file) {
-  if (!file.document_date) return null;
-  return h(
-    "p",
-    { class: "document-date" },
-    "Document date: ",
-    h("time", { datetime: file.document_date, id: "document-date" }, formatDay(file.document_date)),
-  );
 }
 
 export function formatAmount(money) {
