@@ -37,7 +37,6 @@ from drive2.pipeline.text_normalise import excerpt
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
 from drive2.process_identity import current_token, run_must_be_over
-from drive2.services.storage import download_file_sync
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class PipelineRunner:
         try:
             local = workdir / "original"
             try:
-                download_file_sync(self.blobs, record.storage_key, local)
+                self.blobs.get_to_file(record.storage_key, local)
             except FileNotFoundError as exc:
                 raise PermanentProcessingError("the stored original is missing") from exc
             except Exception as exc:
