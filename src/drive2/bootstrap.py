@@ -118,7 +118,7 @@ class Container:
 
     @cached_property
     def queue(self) -> TaskQueue:
-        from drive2.worker.celery_config import create_celery_app
+        from drive2.messaging.celery_config import create_celery_app
 
         return CeleryTaskQueue(create_celery_app(self.settings))
 
@@ -418,8 +418,8 @@ class Container:
     def metric_sources(self) -> MetricSources:
         from drive2.adapters.db.stats import SqlStats
         from drive2.adapters.queue.depth import queue_depths
+        from drive2.messaging.queues import ALL_QUEUES
         from drive2.services.metrics import quota_providers
-        from drive2.worker.queues import ALL_QUEUES
 
         broker = self.settings.resolved_broker_url
 

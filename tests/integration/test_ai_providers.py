@@ -35,10 +35,10 @@ from drive2.adapters.db.migrate import upgrade
 from drive2.bootstrap import Container, build_container
 from drive2.domain.models import AiMetadata, FileRecord, FileStatus, NewFile
 from drive2.domain.object_keys import original_key
+from drive2.messaging.celery_config import create_celery_app
+from drive2.messaging.task_names import RERUN_FALLBACK_AI
 from drive2.pipeline.runner import RunOutcome
 from drive2.services.ai_rerun import rerun_fallback_ai
-from drive2.worker.celery_config import create_celery_app
-from drive2.worker.task_names import RERUN_FALLBACK_AI
 from tests.conftest import SettingsFactory
 from tests.support.fake_llm import FakeGemini, FakeOllama, Reply
 from tests.support.services import fresh_postgres_database, fresh_redis_db
