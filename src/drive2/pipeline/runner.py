@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
 from drive2.config import Settings
 from drive2.domain.errors import (
     PermanentProcessingError,
+    ServiceUnavailableError,
     TransientProcessingError,
     UnsafeContentError,
 )
@@ -90,7 +89,7 @@ class PipelineRunner:
             self.repo.fail(file_id, attempt, str(exc))
             log.warning("file %s failed permanently: %s", file_id, exc)
             return RunOutcome.FAILED
-        except (TransientProcessingError, OperationalError) as exc:
+        except (TransientProcessingError, ServiceUnavailableError) as exc:
             self.repo.release_for_retry(file_id, attempt, f"will retry: {exc}")
             raise TransientProcessingError(str(exc)) from exc
         finally:
@@ -173,7 +172,7 @@ class PipelineRunner:
             raise
         except StageSkipped as exc:
             outcome, detail = StageOutcome.SKIPPED, str(exc)
-        except (TransientProcessingError, OperationalError, PermanentProcessingError) as exc:
+        except (TransientProcessingError, ServiceUnavailableError, PermanentProcessingError) as exc:
             if (
                 stage.optional
                 and isinstance(exc, PermanentProcessingError)

@@ -12,9 +12,8 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import OperationalError
 
-from drive2.domain.errors import TransientProcessingError
+from drive2.domain.errors import ServiceUnavailableError, TransientProcessingError
 from drive2.messaging.task_names import (
     BATCH_GENERATE_THUMBNAILS,
     CLEANUP_OLD_TASKS,
@@ -41,8 +40,8 @@ def _run_pipeline(task: Task, file_id: str) -> str:
     redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
     try:
         return str(c.runner.run(file_id, redelivered=redelivered))
-    except (TransientProcessingError, OperationalError) as exc:
-        # OperationalError: the database itself blinked before the runner could record it.
+    except (TransientProcessingError, ServiceUnavailableError) as exc:
+        # ServiceUnavailableError: the database blinked before the runner could record it.
         if task.request.retries >= c.settings.task_max_retries:
             reason = f"gave up after {task.request.retries + 1} attempts: {exc}"
             c.failures.fail(file_id, None, reason)
