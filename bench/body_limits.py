@@ -160,7 +160,7 @@ def main() -> None:
         servers = {
             "drive2": [
                 "--factory",
-                "drive2.api.app:create_app_from_env",
+                "drive2.api.asgi:create_app_from_env",
                 "--http",
                 "drive2.api.http_server:TimedHttpProtocol",
             ],

@@ -56,7 +56,7 @@ TAIL_BYTES = 16
 STREAM_FROM = 4 * MIB  # bodies at least this large are streamed from a generator
 SAMPLE_EVERY = 0.05
 API = "/api/v1"
-APP_FACTORY = "drive2.api.app:create_app_from_env"
+APP_FACTORY = "drive2.api.asgi:create_app_from_env"
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 
@@ -174,7 +174,7 @@ def server_env(data_dir: Path) -> dict[str, str]:
 
 
 class Server:
-    """`uvicorn --factory drive2.api.app:create_app_from_env` in its own process group."""
+    """`uvicorn --factory drive2.api.asgi:create_app_from_env` in its own process group."""
 
     def __init__(self, work: Path) -> None:
         self.work = work

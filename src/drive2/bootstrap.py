@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from drive2.adapters.ai.chain import build_chain
-from drive2.adapters.ai.limits import AiLimiter, build_limiter
+from drive2.adapters.ai.chain import LLM_PROVIDERS, ChainLink, ProviderChain
+from drive2.adapters.ai.limits import AiLimiter, Clock, DatabaseAiLimiter, RedisAiLimiter
 from drive2.adapters.ai.local import LocalAiProvider
 from drive2.adapters.ai.minilm import MiniLmEmbedder
 from drive2.adapters.blob.local import LocalBlobStore
@@ -31,6 +33,7 @@ from drive2.ports.metrics import MetricCounters
 from drive2.ports.notification_queue import NotificationQueue
 from drive2.ports.notification_store import NotificationStore
 from drive2.ports.notifier import Notifier
+from drive2.ports.repository import Repository
 from drive2.ports.task_queue import TaskQueue
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.archive import ArchiveService
@@ -97,6 +100,56 @@ def build_embedder(settings: Settings) -> Embedder:
     )
 
 
+def build_ai_limiter(
+    redis_url: str | None, engine: Engine, timezone: str, clock: Clock = time.time
+) -> AiLimiter:
+    """In Redis when the deployment has one, else in the database every worker shares."""
+    if redis_url is not None:
+        return RedisAiLimiter(redis_url, timezone, clock)
+    return DatabaseAiLimiter(engine, timezone, clock)
+
+
+def build_ai_chain(
+    settings: Settings,
+    local: AiProvider,
+    limiter: AiLimiter,
+    on_call: Callable[[str, str], None] | None = None,
+) -> ProviderChain:
+    """AI_PROVIDERS in order; gemini only with GEMINI_API_KEY, ollama only with OLLAMA_URL;
+    the local provider last whatever its place in the list."""
+    links: list[ChainLink] = []
+    seen: set[str] = set()
+    for name in (n.strip().lower() for n in settings.ai_providers.split(",")):
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        if name == "gemini" and settings.gemini_api_key:
+            from drive2.adapters.ai.gemini import GeminiProvider
+
+            gemini = GeminiProvider(
+                api_key=settings.gemini_api_key,
+                model=settings.gemini_model,
+                base_url=settings.gemini_base_url,
+                timeout_seconds=settings.ai_request_timeout_seconds,
+                max_input_chars=settings.ai_max_input_chars,
+            )
+            links.append(ChainLink(gemini, settings.gemini_rpm, settings.gemini_daily_quota))
+        elif name == "ollama" and settings.ollama_url:
+            from drive2.adapters.ai.ollama import OllamaProvider
+
+            ollama = OllamaProvider(
+                base_url=settings.ollama_url,
+                model=settings.ollama_model,
+                timeout_seconds=settings.ai_request_timeout_seconds,
+                max_input_chars=settings.ai_max_input_chars,
+            )
+            links.append(ChainLink(ollama, settings.ollama_rpm, settings.ollama_daily_quota))
+        elif name not in (*LLM_PROVIDERS, "local"):
+            log.warning("unknown AI provider %r in AI_PROVIDERS; ignored", name)
+    log.info("AI providers: %s", " -> ".join([link.name for link in links] + [local.name]))
+    return ProviderChain(links, local, limiter, settings.ai_breaker_cooldown_seconds, on_call)
+
+
 @dataclass
 class Container:
     """Everything built once per process; properties build lazily so a CLI command pays
@@ -109,7 +162,7 @@ class Container:
         return build_engine(self.settings.resolved_database_url)
 
     @cached_property
-    def repo(self) -> SqlRepository:
+    def repo(self) -> Repository:
         return SqlRepository(self.engine)
 
     @cached_property
@@ -118,7 +171,7 @@ class Container:
 
     @cached_property
     def queue(self) -> TaskQueue:
-        from drive2.worker.celery_config import create_celery_app
+        from drive2.messaging.celery_config import create_celery_app
 
         return CeleryTaskQueue(create_celery_app(self.settings))
 
@@ -126,8 +179,7 @@ class Container:
     def ai_limiter(self) -> AiLimiter:
         """Rate limits, quotas and breakers of the AI providers: in Redis when the deployment
         has one, else in the database every worker shares."""
-        redis_url = self.settings.redis_url or self.settings.resolved_broker_url
-        return build_limiter(redis_url, self.engine, self.settings.timezone)
+        return build_ai_limiter(self.settings.shared_redis_url, self.engine, self.settings.timezone)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -262,7 +314,7 @@ class Container:
     @cached_property
     def ai(self) -> AiProvider:
         """The configured LLM providers in AI_PROVIDERS order, then local_ai."""
-        return build_chain(
+        return build_ai_chain(
             self.settings, self.local_ai, self.ai_limiter, on_call=self.metrics.ai_call
         )
 
@@ -401,8 +453,8 @@ class Container:
     def metric_counters(self) -> MetricCounters:
         """A Redis hash when the deployment has Redis, else a SQLite file in the data dir
         (the embedded deployment is one machine)."""
-        url = self.settings.redis_url or self.settings.resolved_broker_url
-        if url.startswith(("redis://", "rediss://", "unix://")):
+        url = self.settings.shared_redis_url
+        if url is not None:
             from drive2.adapters.metrics.redis_counters import RedisMetricCounters
 
             return RedisMetricCounters(url)
@@ -418,8 +470,8 @@ class Container:
     def metric_sources(self) -> MetricSources:
         from drive2.adapters.db.stats import SqlStats
         from drive2.adapters.queue.depth import queue_depths
+        from drive2.messaging.queues import ALL_QUEUES
         from drive2.services.metrics import quota_providers
-        from drive2.worker.queues import ALL_QUEUES
 
         broker = self.settings.resolved_broker_url
 

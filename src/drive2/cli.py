@@ -94,7 +94,7 @@ def api(host: str | None, port: int | None, workers: int) -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "drive2.api.app:create_app_from_env",
+            "drive2.api.asgi:create_app_from_env",
             "--host",
             host or settings.api_host,
             "--port",

@@ -19,6 +19,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 GIB = 1024**3
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def is_redis_url(url: str | None) -> bool:
+    """Whether a broker or store URL is Redis's (redis://, rediss://, or a unix socket)."""
+    return bool(url) and str(url).startswith(REDIS_SCHEMES)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -236,6 +244,13 @@ class Settings(BaseSettings):
     @property
     def uses_s3(self) -> bool:
         return bool(self.s3_endpoint)
+
+    @property
+    def shared_redis_url(self) -> str | None:
+        """The Redis every process shares (REDIS_URL, else a Redis broker), or None: where the
+        AI limits and the deployment's metric counters live when there is one."""
+        url = self.redis_url or self.resolved_broker_url
+        return url if is_redis_url(url) else None
 
     @property
     def embedded_broker(self) -> bool:

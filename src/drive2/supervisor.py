@@ -124,7 +124,7 @@ def embedded_children(host: str, port: int, concurrency: int, log_level: str) ->
                 "-m",
                 "uvicorn",
                 "--factory",
-                "drive2.api.app:create_app_from_env",
+                "drive2.api.asgi:create_app_from_env",
                 "--host",
                 host,
                 "--port",

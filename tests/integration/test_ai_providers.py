@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from prometheus_client import REGISTRY
+from prometheus_client import CollectorRegistry
 from sqlalchemy import text as sql
 
 from drive2.adapters.ai.chain import ProviderChain
@@ -27,18 +27,18 @@ from drive2.adapters.ai.limits import (
     QuotaExhausted,
     RateLimited,
     RedisAiLimiter,
-    build_limiter,
 )
 from drive2.adapters.ai.prompt import DOCUMENT_CLOSE, DOCUMENT_OPEN
 from drive2.adapters.db.engine import build_engine
 from drive2.adapters.db.migrate import upgrade
-from drive2.bootstrap import Container, build_container
+from drive2.bootstrap import Container, build_ai_limiter, build_container
 from drive2.domain.models import AiMetadata, FileRecord, FileStatus, NewFile
 from drive2.domain.object_keys import original_key
+from drive2.messaging.celery_config import create_celery_app
+from drive2.messaging.task_names import RERUN_FALLBACK_AI
 from drive2.pipeline.runner import RunOutcome
 from drive2.services.ai_rerun import rerun_fallback_ai
-from drive2.worker.celery_config import create_celery_app
-from drive2.worker.task_names import RERUN_FALLBACK_AI
+from drive2.services.metrics import DeploymentCollector
 from tests.conftest import SettingsFactory
 from tests.support.fake_llm import FakeGemini, FakeOllama, Reply
 from tests.support.services import fresh_postgres_database, fresh_redis_db
@@ -78,12 +78,24 @@ class StubLocal:
         )
 
 
-def _metric(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+def _metric(c: Container, name: str, **labels: str) -> float:
+    """A sample of what /metrics exports for the container's deployment; a missing one fails
+    the test (each test has its own data dir, so its counters start from nothing)."""
+    registry = CollectorRegistry()
+    registry.register(DeploymentCollector(c.metric_sources))
+    value = registry.get_sample_value(name, labels)
+    assert value is not None, f"/metrics exports no {name} {labels}"
+    return value
 
 
-def _calls(provider: str, outcome: str) -> float:
-    return _metric("drive2_ai_calls_total", provider=provider, outcome=outcome)
+def _calls(c: Container, provider: str, outcome: str) -> float:
+    return _metric(c, "drive2_ai_calls_total", provider=provider, outcome=outcome)
+
+
+def test_a_missing_metric_fails_the_assertion(ai_container: ContainerFactory) -> None:
+    c = ai_container()
+    with pytest.raises(AssertionError, match="exports no drive2_ai_calls_total"):
+        _calls(c, "gemini", "ok")  # nothing called yet
 
 
 def _assert_safe(name: str | None, extension: str) -> None:
@@ -153,7 +165,8 @@ def ai_container(
         upgrade(settings.resolved_database_url)
         c = build_container(settings)
         # The composition root builds the limiter with the wall clock; tests turn time.
-        c.ai_limiter = build_limiter(limiter_url, c.engine, settings.timezone, clock)  # type: ignore[misc]
+        limiter = build_ai_limiter(limiter_url, c.engine, settings.timezone, clock)
+        c.ai_limiter = limiter  # type: ignore[misc]
         if local == "stub":
             c.local_ai = StubLocal()  # type: ignore[misc]
         built.append(c)
@@ -224,7 +237,6 @@ def test_a_good_gemini_answer_is_stored_with_its_provider_and_model(
             ["Invoice", "acme consulting", "march 2025"],
         )
     )
-    before = _calls("gemini", "ok")
     record = _process(c, tmp_path, INVOICE, "scan_0042.txt")
     assert record.ai is not None
     assert (record.ai.provider, record.ai.model) == ("gemini", GEMINI_MODEL)
@@ -238,7 +250,7 @@ def test_a_good_gemini_answer_is_stored_with_its_provider_and_model(
     assert request.body["generationConfig"]["responseMimeType"] == "application/json"
     assert "Acme Consulting Ltd." in request.body["contents"][0]["parts"][0]["text"]
     assert ollama.requests == []
-    assert _calls("gemini", "ok") == before + 1
+    assert _calls(c, "gemini", "ok") == 1
 
 
 def test_a_429_opens_the_breaker_and_ollama_serves_the_file(
@@ -251,7 +263,6 @@ def test_a_429_opens_the_breaker_and_ollama_serves_the_file(
     c = ai_container()
     gemini.script(Reply(status=429))
     ollama.set_default(Reply.answer("Acme invoice from Ollama", "Ollama's summary.", ["invoice"]))
-    exceeded, skipped = _calls("gemini", "quota_exceeded"), _calls("gemini", "breaker_open")
 
     first = _process(c, tmp_path, INVOICE)
     assert first.ai is not None
@@ -259,14 +270,14 @@ def test_a_429_opens_the_breaker_and_ollama_serves_the_file(
     assert first.ai.suggested_filename == "Acme invoice from Ollama.txt"
     assert _ai_provider_column(c, first.id) == "ollama"
     assert c.ai_limiter.breaker_open("gemini")
-    assert _calls("gemini", "quota_exceeded") == exceeded + 1
+    assert _calls(c, "gemini", "quota_exceeded") == 1
 
     # The next file does not knock on Gemini's door while the breaker is open.
     second = _process(c, tmp_path, INVOICE + "\nA second copy.")
     assert second.ai is not None and second.ai.provider == "ollama"
     assert len(gemini.generate_requests()) == 1
     assert len(ollama.generate_requests()) == 2
-    assert _calls("gemini", "breaker_open") == skipped + 1
+    assert _calls(c, "gemini", "breaker_open") == 1
 
     # The cooling period (300 s, longer than Google's retryDelay of 17 s) ends; Gemini is back.
     clock.advance(299)
@@ -286,7 +297,6 @@ def test_timeouts_and_server_errors_move_on_without_opening_the_breaker(
     ollama.script(Reply(status=500))
     local = c.local_ai
     assert isinstance(local, StubLocal)
-    unavailable = _calls("gemini", "unavailable")
 
     # 503 from Gemini, 500 from Ollama: the local provider answers.
     assert c.ai.analyse(INVOICE, "a.txt", {}).provider == "local"
@@ -294,7 +304,7 @@ def test_timeouts_and_server_errors_move_on_without_opening_the_breaker(
     # A Gemini timeout: Ollama answers.
     assert c.ai.analyse(INVOICE, "a.txt", {}).provider == "ollama"
     assert not c.ai_limiter.breaker_open("gemini")
-    assert _calls("gemini", "unavailable") == unavailable + 2
+    assert _calls(c, "gemini", "unavailable") == 2
     # And Gemini is asked again next time.
     assert c.ai.analyse(INVOICE, "a.txt", {}).provider == "gemini"
     assert len(gemini.generate_requests()) == 3
@@ -324,7 +334,8 @@ def test_a_daily_quota_of_n_stops_the_n_plus_first_call(
     assert providers == ["gemini", "gemini", "gemini", "ollama"]
     assert len(gemini.generate_requests()) == 3
     assert c.ai_limiter.remaining_today("gemini", 3) == 0
-    assert _metric("drive2_ai_quota_remaining", provider="gemini") == 0
+    assert _metric(c, "drive2_ai_quota_remaining", provider="gemini") == 0
+    assert _calls(c, "gemini", "ok") == 3
 
 
 def test_the_limiter_counts_the_quota_exactly(
@@ -459,12 +470,11 @@ def test_malformed_answers_fall_back_and_never_fail_the_file(
     c = ai_container()
     gemini.script(Reply(text="Sure! Here is your JSON: {suggested_filename: oops"))
     ollama.script(Reply(text='{"suggested_filename": 5, "summary": [], "tags": "x"}'))
-    invalid = _calls("gemini", "invalid_answer"), _calls("ollama", "invalid_answer")
     record = _process(c, tmp_path, INVOICE)
     assert record.ai is not None and record.ai.provider == "local"
     assert record.error is None
-    assert _calls("gemini", "invalid_answer") == invalid[0] + 1
-    assert _calls("ollama", "invalid_answer") == invalid[1] + 1
+    assert _calls(c, "gemini", "invalid_answer") == 1
+    assert _calls(c, "ollama", "invalid_answer") == 1
     # A repairable answer is repaired, not rejected.
     fenced = f"```json\n{Reply.answer('Report: Q1/2024 <final>').text}\n```"
     gemini.script(Reply(text=fenced))

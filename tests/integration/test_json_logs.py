@@ -18,7 +18,7 @@ from drive2.api.app import create_app
 from drive2.bootstrap import build_container
 from drive2.config import Settings
 from drive2.logging_setup import configure_logging
-from drive2.worker.task_names import PROCESS_UPLOADED_FILE
+from drive2.messaging.task_names import PROCESS_UPLOADED_FILE
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.worker import running_worker
 

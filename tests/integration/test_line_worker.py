@@ -19,12 +19,12 @@ from drive2.api.app import create_app
 from drive2.bootstrap import Container, build_container
 from drive2.config import Settings
 from drive2.domain.models import FileStatus
-from drive2.ports.notification_store import OutboxStatus
-from drive2.services.notifications import completion_key
-from drive2.worker.task_names import (
+from drive2.messaging.task_names import (
     NOTIFICATIONS_QUEUE,
     SEND_DAILY_SUMMARY,
 )
+from drive2.ports.notification_store import OutboxStatus
+from drive2.services.notifications import completion_key
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.fake_line import Answer, FakeLine, Seen
 from tests.support.flex_rules import message_errors

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from drive2.worker.task_names import PROCESS_UPLOADED_FILE
+from drive2.messaging.task_names import PROCESS_UPLOADED_FILE
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.app import client_and_container
 from tests.support.files import pdf_with_text, truncated_pdf

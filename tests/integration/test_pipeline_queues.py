@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drive2.worker.queues import FAST_QUEUE, SLOW_QUEUE, pipeline_queue
+from drive2.messaging.queues import FAST_QUEUE, SLOW_QUEUE, pipeline_queue
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.app import client_and_container
 from tests.support.images import png_bytes, render_text

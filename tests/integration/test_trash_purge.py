@@ -19,8 +19,8 @@ from sqlalchemy import text
 from drive2.api.app import create_app
 from drive2.bootstrap import Container
 from drive2.domain.models import FileStatus
-from drive2.worker.celery_config import create_celery_app
-from drive2.worker.task_names import PURGE_TRASH
+from drive2.messaging.celery_config import create_celery_app
+from drive2.messaging.task_names import PURGE_TRASH
 from tests.conftest import SettingsFactory
 from tests.integration.test_search_api import BREAD, add, make_container
 from tests.support.api import register_and_login, upload

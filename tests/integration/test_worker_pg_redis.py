@@ -11,7 +11,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from drive2.domain.models import FileStatus
-from drive2.worker.task_names import CLEANUP_OLD_TASKS
+from drive2.messaging.task_names import CLEANUP_OLD_TASKS
 from tests.support.api import register_and_login, upload, wait_for_status
 from tests.support.app import client_and_container
 from tests.support.files import pdf_with_text, truncated_pdf, utf16_text, windows874_text

@@ -14,13 +14,13 @@ import pytest
 
 from drive2.adapters.line.client import parse_retry_after
 from drive2.config import Settings
+from drive2.messaging.celery_config import create_celery_app
+from drive2.messaging.notification_schedule import parse_daily_time
+from drive2.messaging.task_names import RESEND_NOTIFICATIONS, SEND_DAILY_SUMMARIES
 from drive2.services.line_bot import CODE_ALPHABET, normalise_code
 from drive2.services.line_signature import line_signature, signature_is_valid
 from drive2.services.notifications import usage_level, usage_percent
 from drive2.services.signed_links import link_is_valid, signed_path
-from drive2.worker.celery_config import create_celery_app
-from drive2.worker.notification_schedule import parse_daily_time
-from drive2.worker.task_names import RESEND_NOTIFICATIONS, SEND_DAILY_SUMMARIES
 
 SECRET = "channel-secret"
 BODY = b'{"destination":"U0","events":[{"type":"message","webhookEventId":"01H"}]}'

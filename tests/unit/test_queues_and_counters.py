@@ -11,10 +11,9 @@ import pytest
 from drive2.adapters.metrics.sqlite_counters import SqliteMetricCounters
 from drive2.adapters.queue.depth import queue_depths
 from drive2.config import Settings
-from drive2.services.metrics import AI_CALLS, TASKS, MetricsRecorder
-from drive2.worker.celery_config import create_celery_app
-from drive2.worker.queues import ALL_QUEUES, route_of
-from drive2.worker.task_names import (
+from drive2.messaging.celery_config import create_celery_app
+from drive2.messaging.queues import ALL_QUEUES, route_of
+from drive2.messaging.task_names import (
     BATCH_GENERATE_THUMBNAILS,
     CLEANUP_OLD_TASKS,
     GENERATE_AI_METADATA,
@@ -23,6 +22,7 @@ from drive2.worker.task_names import (
     REPROCESS_FILE,
     RERUN_FALLBACK_AI,
 )
+from drive2.services.metrics import AI_CALLS, TASKS, MetricsRecorder
 
 
 @pytest.fixture

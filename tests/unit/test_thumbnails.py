@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,22 @@ from PIL import Image, ImageChops, ImageStat, JpegImagePlugin
 
 from drive2.adapters.blob.local import LocalBlobStore
 from drive2.bootstrap import Container
-from drive2.config import Settings, reset_settings_cache
+from drive2.config import Settings
 from drive2.domain.errors import InvalidInputError, NotFoundError, UnsafeContentError
 from drive2.domain.models import FileStatus, NewFile
 from drive2.domain.object_keys import original_key, thumbnail_key
+from drive2.messaging.task_names import (
+    BATCH_GENERATE_THUMBNAILS,
+    GENERATE_PDF_THUMBNAIL,
+    GENERATE_THUMBNAIL,
+)
 from drive2.pipeline.context import ProcessingContext
 from drive2.pipeline.sniff import detect_file
 from drive2.pipeline.stage import StageSkipped
 from drive2.pipeline.stages.thumbnail import ThumbnailStage
 from drive2.pipeline.thumbnails import make_thumbnail, thumbnail_source
 from drive2.pipeline.thumbnails.video import video_thumbnail
+from drive2.worker.app import create_worker_app
 from tests.support import media
 from tests.support.files import pdf_with_text
 from tests.support.media import BLUE, RED, file_record
@@ -390,29 +395,24 @@ def test_the_service_regenerates_and_counts(container: Container, tmp_path: Path
 
 
 @pytest.fixture
-def tasks_module(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """drive2.worker.tasks with its container replaced by the test's."""
-    monkeypatch.setenv("DRIVE2_DATA_DIR", str(container.settings.data_path))
-    reset_settings_cache()
-    from drive2.worker import tasks
-
-    monkeypatch.setattr(tasks, "container", lambda: container)
-    yield tasks
-    reset_settings_cache()
+def worker_app(container: Container) -> Any:
+    """A worker app whose tasks run with the test's container (no settings read, nothing
+    patched)."""
+    return create_worker_app(container.settings, lambda: container)
 
 
-def test_the_thumbnail_tasks(container: Container, tasks_module: Any, tmp_path: Path) -> None:
+def test_the_thumbnail_tasks(container: Container, worker_app: Any, tmp_path: Path) -> None:
     photo = _stored_file(container, tmp_path, "p.jpg", media.camera_jpeg())
     pdf = _stored_file(container, tmp_path, "d.pdf", media.pdf_black_top_half())
     note = _stored_file(container, tmp_path, "n.txt", b"words")
 
-    assert tasks_module.generate_thumbnail.apply(args=[photo]).get() == thumbnail_key(
+    assert worker_app.tasks[GENERATE_THUMBNAIL].apply(args=[photo]).get() == thumbnail_key(
         _user(container, photo), photo
     )
-    assert tasks_module.generate_pdf_thumbnail.apply(args=[pdf]).get() is not None
-    wrong = tasks_module.generate_pdf_thumbnail.apply(args=[photo])
+    assert worker_app.tasks[GENERATE_PDF_THUMBNAIL].apply(args=[pdf]).get() is not None
+    wrong = worker_app.tasks[GENERATE_PDF_THUMBNAIL].apply(args=[photo])
     assert wrong.failed() and isinstance(wrong.result, InvalidInputError)
-    counts = tasks_module.batch_generate_thumbnails.apply(args=[[photo, pdf, note]]).get()
+    counts = worker_app.tasks[BATCH_GENERATE_THUMBNAILS].apply(args=[[photo, pdf, note]]).get()
     assert counts == {"generated": 2, "no_thumbnail": 1, "failed": 0}
     assert len(container.blobs.list_keys("thumbnails/")) == 2
 

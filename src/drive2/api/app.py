@@ -33,8 +33,7 @@ from drive2.api.routes import (
     trash,
     users,
 )
-from drive2.bootstrap import Container, build_container
-from drive2.config import get_settings
+from drive2.api.services import AppServices
 from drive2.web.docs import install_api_docs
 from drive2.web.routes import install_web_app
 
@@ -42,7 +41,7 @@ log = logging.getLogger("drive2.api")
 API_PREFIX = "/api/v1"
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: AppServices) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         container.queue.check  # noqa: B018 - builds the Celery producer now, not in the first upload
@@ -104,14 +103,3 @@ def create_app(container: Container) -> FastAPI:
     )
     app.add_middleware(RequestLog)  # outside the guard: it logs the status the client got
     return app
-
-
-def create_app_from_env() -> FastAPI:
-    """For `uvicorn --factory drive2.api.app:create_app_from_env`."""
-    from drive2.data_dir import private_umask
-    from drive2.logging_setup import configure_logging
-
-    private_umask()  # also when uvicorn is started without the drive2 command
-    settings = get_settings()
-    configure_logging(settings)
-    return create_app(build_container(settings))

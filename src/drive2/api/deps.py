@@ -8,16 +8,16 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from drive2.api.services import AppServices
 from drive2.api.session_cookie import COOKIE_NAME, CSRF_HEADER, csrf_ok
-from drive2.bootstrap import Container
 from drive2.domain.errors import AuthenticationError
 from drive2.domain.models import User
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
+def get_container(request: Request) -> AppServices:
+    container: AppServices = request.app.state.container
     return container
 
 
@@ -51,5 +51,5 @@ async def current_user(
     return await run_in_threadpool(container.auth.user_from_token, token)
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[AppServices, Depends(get_container)]
 UserDep = Annotated[User, Depends(current_user)]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from drive2.domain.errors import (
     AuthenticationError,
@@ -19,8 +16,6 @@ from drive2.domain.errors import (
     ServiceUnavailableError,
     TooManyAttemptsError,
 )
-
-log = logging.getLogger(__name__)
 
 _STATUS = {
     NotFoundError: 404,
@@ -46,12 +41,6 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Connection": "close"} if status == 413 else None
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
-    async def database_down(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", exc)
-        return JSONResponse(
-            {"detail": "the database is not available; try again shortly"}, status_code=503
-        )
-
     async def throttled(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, TooManyAttemptsError)
         return JSONResponse(
@@ -64,5 +53,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TooManyAttemptsError, throttled)
     for kind in _STATUS:
         app.add_exception_handler(kind, domain_error)
-    app.add_exception_handler(OperationalError, database_down)
-    app.add_exception_handler(DBAPIError, database_down)

@@ -3,11 +3,8 @@
 Two registries: this process's own (HTTP requests, uploads, and the standard process_* /
 python_* collectors), kept per API process like any Prometheus client; and, per container,
 the deployment's (files by status, stage and task durations, task outcomes, queue depth, AI
-calls and quota — see services/metrics.py), the same whichever API process answers.
-
-The AI chain's in-process counters (adapters/ai/chain.py) stay in prometheus_client's default
-registry and are not exported here: in an API process they would always read zero, and the
-deployment-wide drive2_ai_calls_total below has the same name.
+calls and quota — see services/metrics.py), the same whichever API process answers. The AI
+chain counts through the latter (its on_call hook); it keeps no Prometheus metric of its own.
 """
 
 from __future__ import annotations

@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
 from drive2.config import Settings
 from drive2.domain.errors import (
     PermanentProcessingError,
+    ServiceUnavailableError,
     TransientProcessingError,
     UnsafeContentError,
 )
@@ -37,7 +36,6 @@ from drive2.pipeline.text_normalise import excerpt
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
 from drive2.process_identity import current_token, run_must_be_over
-from drive2.services.storage import download_file_sync
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ class PipelineRunner:
         try:
             local = workdir / "original"
             try:
-                download_file_sync(self.blobs, record.storage_key, local)
+                self.blobs.get_to_file(record.storage_key, local)
             except FileNotFoundError as exc:
                 raise PermanentProcessingError("the stored original is missing") from exc
             except Exception as exc:
@@ -91,7 +89,7 @@ class PipelineRunner:
             self.repo.fail(file_id, attempt, str(exc))
             log.warning("file %s failed permanently: %s", file_id, exc)
             return RunOutcome.FAILED
-        except (TransientProcessingError, OperationalError) as exc:
+        except (TransientProcessingError, ServiceUnavailableError) as exc:
             self.repo.release_for_retry(file_id, attempt, f"will retry: {exc}")
             raise TransientProcessingError(str(exc)) from exc
         finally:
@@ -174,7 +172,7 @@ class PipelineRunner:
             raise
         except StageSkipped as exc:
             outcome, detail = StageOutcome.SKIPPED, str(exc)
-        except (TransientProcessingError, OperationalError, PermanentProcessingError) as exc:
+        except (TransientProcessingError, ServiceUnavailableError, PermanentProcessingError) as exc:
             if (
                 stage.optional
                 and isinstance(exc, PermanentProcessingError)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from drive2.domain.models import (
+    AiMetadata,
     FileRecord,
     FileSort,
     FileStatus,
@@ -108,6 +109,17 @@ class FileRepository(Protocol):
     def set_thumbnail(self, file_id: str, key: str | None) -> None: ...
 
     # --- sweeper -----------------------------------------------------------------------
+    # --- AI re-runs ------------------------------------------------------------------------
+    def files_with_ai_not_from(self, provider: str, limit: int) -> list[FileRecord]:
+        """Completed files whose AI result another provider made, least recently touched
+        first."""
+        ...
+
+    def update_ai(self, file_id: str, ai: AiMetadata, expected_provider: str | None = None) -> bool:
+        """Store a new AI result on a completed file; with expected_provider, only if the
+        stored result is still that provider's."""
+        ...
+
     def stuck_processing(self, older_than: datetime) -> list[FileRecord]: ...
 
     def stale_pending(self, older_than: datetime) -> list[FileRecord]: ...

@@ -27,6 +27,7 @@ from drive2.domain.grounding import checked_citations
 from drive2.domain.models import User
 from drive2.ports.answer_writer import AnswerWriter
 from drive2.ports.embedder import Embedder
+from drive2.ports.keyword_index import KeywordIndex, SearchFilters
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.answer_extractive import (
     FOUND_MIN,
@@ -34,7 +35,6 @@ from drive2.services.answer_extractive import (
     ExtractiveAnswerer,
     ScoredPassage,
 )
-from drive2.services.search import KeywordIndex, SearchFilters
 
 log = logging.getLogger(__name__)
 

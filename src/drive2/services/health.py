@@ -27,8 +27,17 @@ class HealthService:
                 probe()
                 ok, error = True, None
             except Exception as exc:
-                ok, error = False, f"{type(exc).__name__}: {exc}"[:300]
+                ok, error = False, _describe(exc)[:300]
             results.append(
                 PartHealth(name, ok, round((time.perf_counter() - started) * 1000, 2), error)
             )
         return results
+
+
+def _describe(exc: BaseException) -> str:
+    """The error, and what caused it (ServiceUnavailableError wraps the driver's error)."""
+    text = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__
+    if cause is not None:
+        text += f" ({type(cause).__name__}: {cause})"
+    return text

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from drive2.config import Settings
@@ -26,6 +25,7 @@ from drive2.domain.models import User
 from drive2.domain.names import normalise_tags
 from drive2.domain.query_dates import QueryDates, parse_query_dates
 from drive2.ports.embedder import Embedder
+from drive2.ports.keyword_index import FileSummary, KeywordIndex, SearchFilters
 from drive2.ports.vector_index import VectorIndex
 from drive2.services.search_calibration import ModelCalibration, calibration_for, query_script
 from drive2.services.search_fusion import (
@@ -56,58 +56,11 @@ class SearchMode(StrEnum):
     KEYWORD = "keyword"
 
 
-@dataclass(frozen=True)
-class SearchFilters:
-    content_type: str | None = None  # a prefix: "image", "application/pdf"; or a subtype "pdf"
-    tag: str | None = None
-    uploaded_from: datetime | None = None  # inclusive
-    uploaded_to: datetime | None = None  # exclusive
-    #: The file's document_date (the date its content states), both ends inclusive.
-    dated_from: date | None = None
-    dated_to: date | None = None
-
-    @property
-    def active(self) -> bool:
-        return any(
-            v is not None
-            for v in (
-                self.content_type,
-                self.tag,
-                self.uploaded_from,
-                self.uploaded_to,
-                self.dated_from,
-                self.dated_to,
-            )
-        )
-
-    def within(self, dates: QueryDates) -> SearchFilters:
-        """Narrowed to the days a query named as well (the later start, the earlier end)."""
-        start = max((d for d in (self.dated_from, dates.start) if d), default=None)
-        end = min((d for d in (self.dated_to, dates.end) if d), default=None)
-        return replace(self, dated_from=start, dated_to=end)
-
-
 class SearchResults(list["SearchResult"]):
     """The results, best first, and the date range read from the query (None when it named
     none): a list, so callers that want only the results need nothing else."""
 
     dates: QueryDates | None = None
-
-
-@dataclass(frozen=True)
-class KeywordHit:
-    file_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class FileSummary:
-    file_id: str
-    filename: str
-    content_type: str
-    uploaded_at: datetime | None
-    text: str  # the extracted text (its first part, for long ones)
-    summary: str | None
 
 
 @dataclass(frozen=True)
@@ -131,38 +84,6 @@ class Rankings:
     keyword: list[Hit]
     semantic: list[Hit]
     semantic_chunks: dict[str, str]
-
-
-class KeywordIndex(Protocol):
-    """The keyword side, over the database (adapters/db/keyword_index.py)."""
-
-    def query_terms(self, query: str) -> list[str]: ...
-
-    def search(
-        self, user_id: str, query: str, limit: int, filters: SearchFilters
-    ) -> list[KeywordHit]: ...
-
-    def file_ids(self, user_id: str, filters: SearchFilters) -> list[str]:
-        """Every file of the user that the filters allow (never one in the trash)."""
-        ...
-
-    def has_trash(self, user_id: str) -> bool:
-        """Whether any file of the user is in the trash."""
-        ...
-
-    def newest(self, user_id: str, filters: SearchFilters, limit: int) -> list[str]:
-        """The user's files that the filters allow, latest document date first."""
-        ...
-
-    def exact_matches(self, user_id: str, query: str, file_ids: list[str]) -> dict[str, str]:
-        """Of the given files, those whose name (without its extension) or one of whose tags
-        is the query word for word ("name", "tag"), or that hold the query's words (two or
-        more) in a row ("phrase")."""
-        ...
-
-    def files(self, user_id: str, file_ids: list[str]) -> dict[str, FileSummary]:
-        """Those of the given files that are the user's and not in the trash."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from drive2.domain.errors import (
 from drive2.pipeline.thumbnails import make_thumbnail, store_thumbnail, wants_thumbnail
 from drive2.ports.blob_store import BlobStore
 from drive2.ports.repository import Repository
-from drive2.services.storage import download_file_sync
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,8 @@ class ThumbnailService:
         with tempfile.TemporaryDirectory(prefix=f"drive2-thumb-{file_id[:8]}-") as tmp:
             workdir = Path(tmp)
             try:
-                local = download_file_sync(self.blobs, record.storage_key, workdir / "original")
+                local = workdir / "original"
+                self.blobs.get_to_file(record.storage_key, local)
             except FileNotFoundError as exc:
                 raise PermanentProcessingError("the stored original is missing") from exc
             except Exception as exc:

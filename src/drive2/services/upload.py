@@ -18,10 +18,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import anyio
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from drive2.config import Settings
-from drive2.domain.errors import InvalidInputError, PayloadTooLargeError, ServiceUnavailableError
+from drive2.domain.errors import InvalidInputError, PayloadTooLargeError
 from drive2.domain.models import FileRecord, NewFile, User
 from drive2.domain.names import safe_filename
 from drive2.domain.object_keys import original_key
@@ -177,10 +176,7 @@ class UploadService:
     def _record_and_dispatch(self, new: NewFile) -> UploadOutcome:
         try:
             record, duplicate = self.repo.add_file(new)
-        except (OperationalError, DBAPIError) as exc:
-            self.blobs.delete(new.storage_key)
-            raise ServiceUnavailableError("the database is not available; try again") from exc
-        except BaseException:
+        except BaseException:  # the database down (ServiceUnavailableError) among others
             self.blobs.delete(new.storage_key)
             raise
         if duplicate:

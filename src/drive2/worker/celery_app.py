@@ -1,28 +1,24 @@
-"""The worker's Celery application: `celery -A drive2.worker.celery_app worker` finds `app`.
+"""The worker's entry point: `celery -A drive2.worker.celery_app worker|beat|flower` finds
+`app`, made when Celery imports this module at start, from the settings of that moment.
 
-Producers (API, CLI) build their own instance with create_celery_app() from the container's
-settings and send tasks by name, so they never import the task code.
+This module and bootstrap are the only parts of drive2.worker's world that know how the
+services are built (tests/unit/test_layering.py): the rest of the package takes a factory.
+Producers (API, CLI) build their own Celery instance with messaging's create_celery_app()
+and send tasks by name, so they never import the task code.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from celery import Celery
 
-from celery.signals import setup_logging
-
+from drive2.bootstrap import build_container
 from drive2.config import get_settings
-from drive2.logging_setup import configure_logging
-from drive2.worker.celery_config import create_celery_app
-from drive2.worker.recovery import RecoverOrphans
-
-app = create_celery_app(get_settings())
+from drive2.worker.app import create_worker_app
 
 
-@setup_logging.connect
-def _drive2_logging(**_: Any) -> None:
-    # Connecting here stops Celery from installing its own handlers: one format everywhere.
-    configure_logging(get_settings())
+def worker_app_from_env() -> Celery:
+    settings = get_settings()
+    return create_worker_app(settings, lambda: build_container(settings))
 
 
-app.autodiscover_tasks(["drive2.worker"], related_name="tasks", force=True)
-app.steps["consumer"].add(RecoverOrphans)
+app = worker_app_from_env()

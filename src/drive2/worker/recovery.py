@@ -6,8 +6,8 @@
 - A hard time limit kills the child without a word to the database: the failure signal, which
   Celery sends in the main process for hard limits, fails the file with the reason.
 
-Both use a short-lived container: the main process forks children and must not keep
-connections they would inherit.
+Both use short-lived services, from the runtime of the app (runtime.py): the main process
+forks children and must not keep connections they would inherit.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from billiard.exceptions import TimeLimitExceeded
 from celery import bootsteps
 from celery.signals import task_failure
 
-from drive2.config import get_settings
-from drive2.worker.runtime import short_lived_container
-from drive2.worker.task_names import PROCESS_UPLOADED_FILE, REPROCESS_FILE
+from drive2.messaging.task_names import PROCESS_UPLOADED_FILE, REPROCESS_FILE
+from drive2.worker.runtime import runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ class RecoverOrphans(bootsteps.StartStopStep):
 
     def start(self, parent: Any) -> None:
         try:
-            with short_lived_container() as c:
+            with runtime_of(parent.app).short_lived() as c:
                 c.sweeper.recover_orphans()
         except Exception:
             # The database may be down too; the hourly sweeper tries again.
@@ -51,13 +50,13 @@ def _fail_on_hard_time_limit(
     if getattr(sender, "name", None) not in PIPELINE_TASKS or not args:
         return
     file_id = str(args[0])
-    limit = get_settings().task_time_limit_seconds
-    reason = (
-        f"processing took longer than the hard time limit of {limit} s and was stopped; "
-        "reprocess the file to try again"
-    )
     try:
-        with short_lived_container() as c:
+        with runtime_of(sender.app).short_lived() as c:
+            limit = c.settings.task_time_limit_seconds
+            reason = (
+                f"processing took longer than the hard time limit of {limit} s and was "
+                "stopped; reprocess the file to try again"
+            )
             c.failures.fail(file_id, None, reason)  # and LINE, as after any other failure
     except Exception:
         log.exception("could not record the time limit of file %s; the sweeper will", file_id)

@@ -10,7 +10,7 @@ from typing import Any
 
 from celery.signals import task_failure, task_postrun, task_prerun, task_retry
 
-from drive2.worker.task_names import (
+from drive2.messaging.task_names import (
     BATCH_GENERATE_THUMBNAILS,
     GENERATE_AI_METADATA,
     GENERATE_PDF_THUMBNAIL,
@@ -18,6 +18,8 @@ from drive2.worker.task_names import (
     PROCESS_UPLOADED_FILE,
     REPROCESS_FILE,
 )
+from drive2.services.metrics import MetricsRecorder
+from drive2.worker.runtime import services_of
 
 log = logging.getLogger("drive2.tasks")
 _started: dict[str, float] = {}
@@ -41,19 +43,21 @@ def _file_id(args: Any, kwargs: Any) -> str | None:
     return None
 
 
-def _container() -> Any:
-    from drive2.worker.runtime import container
+def _metrics(task: Any) -> MetricsRecorder | None:
+    """The metrics of the task's worker app; None for a task of another Celery app."""
+    try:
+        return services_of(task).metrics
+    except LookupError:
+        return None
 
-    return container()
 
-
-def _stage(task_name: str, file_id: str | None) -> str | None:
-    if task_name in _TASK_STAGES:
-        return _TASK_STAGES[task_name]
+def _stage(task: Any, file_id: str | None) -> str | None:
+    if task.name in _TASK_STAGES:
+        return str(_TASK_STAGES[task.name])
     if file_id is None:
         return None
     try:
-        record = _container().repo.get_file(file_id)
+        record = services_of(task).repo.get_file(file_id)
     except Exception:
         return None  # the line matters more than the field
     return record.stage if record is not None else None
@@ -63,7 +67,7 @@ def _stage(task_name: str, file_id: str | None) -> str | None:
 def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
     _started[task_id] = time.monotonic()
     file_id = _file_id(args, kwargs)
-    stage = _stage(task.name, file_id)
+    stage = _stage(task, file_id)
     log.info(
         "task start name=%s task_id=%s file_id=%s stage=%s",
         task.name,
@@ -93,7 +97,7 @@ def _on_postrun(
     started = _started.pop(task_id, None)
     duration = time.monotonic() - started if started is not None else None
     file_id = _file_id(args, kwargs)
-    stage = _stage(task.name, file_id)
+    stage = _stage(task, file_id)
     outcome = str(retval) if task.name in _PIPELINE_TASKS and state == "SUCCESS" else state
     log.info(
         "task end name=%s task_id=%s file_id=%s stage=%s state=%s duration_s=%.3f result=%s",
@@ -115,7 +119,9 @@ def _on_postrun(
             "duration_s": round(duration, 4) if duration is not None else None,
         },
     )
-    metrics = _container().metrics
+    metrics = _metrics(task)
+    if metrics is None:
+        return
     metrics.task_finished(task.name, str(state), duration)
     if task.name in _PIPELINE_TASKS and state == "SUCCESS":
         metrics.file_processed(str(retval))
@@ -147,11 +153,13 @@ def _on_failure(
             "error": repr(exception),
         },
     )
-    _container().metrics.task_failed(name)
+    metrics = _metrics(sender)
+    if metrics is not None:
+        metrics.task_failed(name)
 
 
 @task_retry.connect
-def _on_retry(request: Any = None, reason: Any = None, **_: Any) -> None:
+def _on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
     name = getattr(request, "task", "?")
     task_id = getattr(request, "id", "?")
     file_id = _file_id(getattr(request, "args", None), getattr(request, "kwargs", None))
@@ -170,4 +178,6 @@ def _on_retry(request: Any = None, reason: Any = None, **_: Any) -> None:
             "reason": str(reason),
         },
     )
-    _container().metrics.task_retried(str(name))
+    metrics = _metrics(sender)
+    if metrics is not None:
+        metrics.task_retried(str(name))

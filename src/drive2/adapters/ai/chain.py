@@ -14,22 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from prometheus_client import Counter, Gauge
-
 from drive2.adapters.ai.limits import AiLimiter, Allowed, QuotaExhausted, RateLimited
 from drive2.adapters.ai.prompt import InvalidAnswerError, LlmQuotaError, LlmUnavailableError
-from drive2.config import Settings
 from drive2.domain.models import AiMetadata
 from drive2.ports.ai_provider import AiProvider
 
 log = logging.getLogger(__name__)
-
-AI_CALLS = Counter(
-    "drive2_ai_calls_total", "AI provider calls and skips, by outcome", ["provider", "outcome"]
-)
-AI_QUOTA_REMAINING = Gauge(
-    "drive2_ai_quota_remaining", "Calls left today under the provider's daily quota", ["provider"]
-)
 
 LLM_PROVIDERS = ("gemini", "ollama")
 T = TypeVar("T")
@@ -57,7 +47,9 @@ class ProviderChain:
         breaker_cooldown_seconds: float = 300.0,
         on_call: Callable[[str, str], None] | None = None,
     ) -> None:
-        self.on_call = on_call  # (provider, outcome): the deployment-wide counter
+        #: (provider, outcome) -> the deployment-wide counter /metrics exports
+        #: (services/metrics.py: drive2_ai_calls_total); the chain keeps no counter itself.
+        self.on_call = on_call
         self.links = list(links)
         self.local = local
         self.limiter = limiter
@@ -153,7 +145,6 @@ class ProviderChain:
             log.exception("AI limiter unavailable for %s", link.name)
             return "limiter_error", f"limiter unavailable: {exc!r}"
         if isinstance(decision, QuotaExhausted):
-            AI_QUOTA_REMAINING.labels(link.name).set(0)
             return "quota_exhausted", (
                 f"daily quota of {link.daily_quota} spent; resets in {decision.resets_in:.0f} s"
             )
@@ -162,8 +153,6 @@ class ProviderChain:
                 f"{link.rpm} requests a minute reached; next in {decision.retry_after:.1f} s"
             )
         assert isinstance(decision, Allowed)
-        if decision.remaining_today is not None:
-            AI_QUOTA_REMAINING.labels(link.name).set(decision.remaining_today)
         return None
 
     def _open_breaker(self, name: str, seconds: float) -> None:
@@ -177,47 +166,5 @@ class ProviderChain:
         return None, reason
 
     def _count(self, provider: str, outcome: str) -> None:
-        AI_CALLS.labels(provider, outcome).inc()
         if self.on_call is not None:
             self.on_call(provider, outcome)
-
-
-def build_chain(
-    settings: Settings,
-    local: AiProvider,
-    limiter: AiLimiter,
-    on_call: Callable[[str, str], None] | None = None,
-) -> ProviderChain:
-    """AI_PROVIDERS in order; gemini only with GEMINI_API_KEY, ollama only with OLLAMA_URL;
-    the local provider last whatever its place in the list."""
-    links: list[ChainLink] = []
-    seen: set[str] = set()
-    for name in (n.strip().lower() for n in settings.ai_providers.split(",")):
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        if name == "gemini" and settings.gemini_api_key:
-            from drive2.adapters.ai.gemini import GeminiProvider
-
-            gemini = GeminiProvider(
-                api_key=settings.gemini_api_key,
-                model=settings.gemini_model,
-                base_url=settings.gemini_base_url,
-                timeout_seconds=settings.ai_request_timeout_seconds,
-                max_input_chars=settings.ai_max_input_chars,
-            )
-            links.append(ChainLink(gemini, settings.gemini_rpm, settings.gemini_daily_quota))
-        elif name == "ollama" and settings.ollama_url:
-            from drive2.adapters.ai.ollama import OllamaProvider
-
-            ollama = OllamaProvider(
-                base_url=settings.ollama_url,
-                model=settings.ollama_model,
-                timeout_seconds=settings.ai_request_timeout_seconds,
-                max_input_chars=settings.ai_max_input_chars,
-            )
-            links.append(ChainLink(ollama, settings.ollama_rpm, settings.ollama_daily_quota))
-        elif name not in (*LLM_PROVIDERS, "local"):
-            log.warning("unknown AI provider %r in AI_PROVIDERS; ignored", name)
-    log.info("AI providers: %s", " -> ".join([link.name for link in links] + [local.name]))
-    return ProviderChain(links, local, limiter, settings.ai_breaker_cooldown_seconds, on_call)

@@ -321,14 +321,3 @@ class RedisAiLimiter:
 
     def close(self) -> None:
         self.client.close()
-
-
-def build_limiter(
-    redis_url: str | None,
-    engine: Engine,
-    timezone: str = DEFAULT_TIMEZONE,
-    clock: Clock = time.time,
-) -> AiLimiter:
-    if redis_url and redis_url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisAiLimiter(redis_url, timezone, clock)
-    return DatabaseAiLimiter(engine, timezone, clock)

@@ -57,7 +57,7 @@ from drive2.adapters.db.tables import (
     FileTagRow,
 )
 from drive2.domain.money import Money, search_words
-from drive2.services.search import FileSummary, KeywordHit, SearchFilters
+from drive2.ports.keyword_index import FileSummary, KeywordHit, SearchFilters
 
 #: Text beyond this many characters is not keyword-indexed (PostgreSQL caps a tsvector at
 #: 1 MB; 200,000 characters of words stays well below it). Semantic search covers the rest

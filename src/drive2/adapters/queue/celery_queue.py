@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from drive2.worker.queues import pipeline_queue
-from drive2.worker.task_names import DEFAULT_QUEUE, PROCESS_UPLOADED_FILE, REPROCESS_FILE
+from drive2.messaging.queues import pipeline_queue
+from drive2.messaging.task_names import DEFAULT_QUEUE, PROCESS_UPLOADED_FILE, REPROCESS_FILE
 
 
 class CeleryTaskQueue:

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from drive2.config import is_redis_url
+
 # kombu's Redis transport keeps priority 0 in the queue's own list and the others in
 # "<queue>\x06\x16<priority>" lists.
 _REDIS_PRIORITY_SEP = "\x06\x16"
@@ -56,7 +58,7 @@ def sqlite_queue_depths(path: Path, queues: Iterable[str]) -> dict[str, int]:
 
 
 def queue_depths(broker_url: str, queues: Iterable[str]) -> dict[str, int]:
-    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_url(broker_url):
         return redis_queue_depths(broker_url, queues)
     if "sqlite:///" in broker_url:
         return sqlite_queue_depths(Path(broker_url.split("sqlite:///", 1)[1]), queues)

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Celery
 
-from drive2.worker.task_names import (
+from drive2.messaging.task_names import (
     NOTIFICATIONS_QUEUE,
     SEND_BATCH_NOTIFICATIONS,
     SEND_DAILY_SUMMARY,

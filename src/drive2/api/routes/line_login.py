@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from drive2.api.deps import ContainerDep
 from drive2.api.schemas import LineSessionOut
+from drive2.api.services import AppServices
 from drive2.api.session_cookie import (
     COOKIE_NAME,
     CSRF_HEADER,
@@ -26,7 +27,6 @@ from drive2.api.session_cookie import (
     is_https,
     set_session_cookie,
 )
-from drive2.bootstrap import Container
 from drive2.domain.errors import AuthenticationError, NotFoundError, ServiceUnavailableError
 from drive2.domain.models import User
 from drive2.services.line_login import FLOW_TTL_SECONDS, LineLoginFailed
@@ -45,7 +45,7 @@ class LiffIn(BaseModel):
     id_token: str = Field(min_length=1, max_length=8192)
 
 
-def _configured(c: Container) -> None:
+def _configured(c: AppServices) -> None:
     if not c.settings.line_login_enabled:
         raise NotFoundError("signing in with LINE is not configured on this server")
 
@@ -54,14 +54,14 @@ def _address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _redirect_uri(request: Request, c: Container) -> str:
+def _redirect_uri(request: Request, c: AppServices) -> str:
     """Under PUBLIC_URL (what is registered with LINE); without it, the address this
     browser used, so a local set-up works. LINE accepts only registered callback URLs."""
     base = (c.settings.public_url or str(request.base_url)).rstrip("/")
     return base + CALLBACK_PATH
 
 
-def _signed_in_user(request: Request, c: Container) -> User | None:
+def _signed_in_user(request: Request, c: AppServices) -> User | None:
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
@@ -71,7 +71,7 @@ def _signed_in_user(request: Request, c: Container) -> User | None:
         return None
 
 
-def _clear_flow_cookie(response: Response, request: Request, c: Container) -> None:
+def _clear_flow_cookie(response: Response, request: Request, c: AppServices) -> None:
     response.delete_cookie(
         FLOW_COOKIE,
         path=FLOW_COOKIE_PATH,

@@ -13,7 +13,8 @@ from drive2.api.deps import ContainerDep, UserDep
 from drive2.api.schemas import DateRangeOut, SearchItemOut, SearchOut
 from drive2.domain.errors import InvalidInputError
 from drive2.domain.moments import parse_client_moment
-from drive2.services.search import MAX_LIMIT, MAX_QUERY_CHARS, SearchFilters, SearchMode
+from drive2.ports.keyword_index import SearchFilters
+from drive2.services.search import MAX_LIMIT, MAX_QUERY_CHARS, SearchMode
 
 router = APIRouter(tags=["search"])
 

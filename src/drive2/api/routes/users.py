@@ -5,13 +5,13 @@ from starlette.concurrency import run_in_threadpool
 
 from drive2.api.deps import ContainerDep, UserDep
 from drive2.api.schemas import EmailPasswordIn, ErrorOut, MeOut
-from drive2.bootstrap import Container
+from drive2.api.services import AppServices
 from drive2.domain.models import User
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-async def _me(user: User, c: Container) -> MeOut:
+async def _me(user: User, c: AppServices) -> MeOut:
     profile = await run_in_threadpool(c.users.profile, user)
     return MeOut(
         id=user.id,

@@ -32,8 +32,8 @@ class Extractor(Protocol):
 def find_extractor(
     mime: str, pdf_max_pages: int = 2000, zip_limits: ZipLimits | None = None
 ) -> Extractor | None:
-    """The extractor for a sniffed MIME type. zip_limits bound office archives; without them
-    the limits of the process's settings (OFFICE_MAX_*) apply."""
+    """The extractor for a sniffed MIME type. zip_limits bound office archives (the stages pass
+    the settings' OFFICE_MAX_*); without them ZipLimits' defaults apply."""
     from drive2.pipeline.extractors.email import EmailExtractor
     from drive2.pipeline.extractors.html import HtmlExtractor
     from drive2.pipeline.extractors.office import OfficeExtractor

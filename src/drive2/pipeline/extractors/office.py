@@ -131,7 +131,7 @@ def office_properties(path: Path, mime: str, limits: ZipLimits | None = None) ->
     Raises PermanentProcessingError for a damaged file and UnsafeContentError for a bomb."""
     if mime not in OOXML_TYPES | ODF_TYPES or _is_ole(path):
         return {}
-    with open_safe_zip(path, limits or ZipLimits.configured()) as doc:
+    with open_safe_zip(path, limits or ZipLimits()) as doc:
         if mime in OOXML_TYPES:
             return ooxml_properties(doc, mime)
         return {**odf_meta(doc), **odf_counts(doc, mime)}
@@ -148,7 +148,7 @@ class OfficeExtractor:
         if _is_ole(path):
             refuse_ole(path)
         out = TextOut(max_chars)
-        with open_safe_zip(path, self.limits or ZipLimits.configured()) as doc:
+        with open_safe_zip(path, self.limits or ZipLimits()) as doc:
             mime = _kind(doc)
             if mime == DOCX:
                 details = docx_text(doc, out)

@@ -48,13 +48,6 @@ class ZipLimits:
             max_compression_ratio=settings.office_max_compression_ratio,
         )
 
-    @classmethod
-    def configured(cls) -> ZipLimits:
-        """The limits of the running process's settings (read when called, never at import)."""
-        from drive2.config import get_settings
-
-        return cls.from_settings(get_settings())
-
 
 def _size(n: int) -> str:
     return f"{n:,} bytes"

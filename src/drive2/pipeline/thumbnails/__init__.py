@@ -17,7 +17,6 @@ from drive2.pipeline.thumbnails.image import image_renditions, image_thumbnail
 from drive2.pipeline.thumbnails.pdf import pdf_renditions, pdf_thumbnail
 from drive2.pipeline.thumbnails.video import video_thumbnail
 from drive2.ports.blob_store import BlobStore
-from drive2.services.storage import upload_file_sync
 
 Source = Literal["image", "pdf", "video"]
 
@@ -99,7 +98,7 @@ def store_preview(blobs: BlobStore, user_id: str, file_id: str, jpeg: Path) -> s
 
 def _store(blobs: BlobStore, jpeg: Path, key: str) -> str:
     try:
-        upload_file_sync(blobs, jpeg, key, "image/jpeg")
+        blobs.put_file(key, jpeg, "image/jpeg")
     except Exception as exc:
         raise TransientProcessingError(f"object store: {exc}") from exc
     return key

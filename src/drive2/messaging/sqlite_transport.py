@@ -79,7 +79,7 @@ class Transport(kombu_sqla.Transport):
 
 
 def register(polling_interval: float | None = None) -> None:
-    TRANSPORT_ALIASES[ALIAS] = "drive2.worker.sqlite_transport:Transport"
+    TRANSPORT_ALIASES[ALIAS] = "drive2.messaging.sqlite_transport:Transport"
     if polling_interval is not None:
         Transport.polling_interval = polling_interval
 

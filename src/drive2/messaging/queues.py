@@ -20,7 +20,7 @@ from typing import Any
 
 from kombu.entity import Exchange, Queue
 
-from drive2.worker.task_names import (
+from drive2.messaging.task_names import (
     BATCH_GENERATE_THUMBNAILS,
     CLEANUP_OLD_TASKS,
     DEFAULT_QUEUE,

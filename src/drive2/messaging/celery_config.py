@@ -8,10 +8,10 @@ from celery import Celery
 
 from drive2.config import Settings
 from drive2.data_dir import prepare_data_dir
-from drive2.worker import sqlite_transport
-from drive2.worker.notification_schedule import notification_beat_schedule
-from drive2.worker.queues import queue_config
-from drive2.worker.task_names import (
+from drive2.messaging import sqlite_transport
+from drive2.messaging.notification_schedule import notification_beat_schedule
+from drive2.messaging.queues import queue_config
+from drive2.messaging.task_names import (
     CLEANUP_OLD_TASKS,
     DEFAULT_QUEUE,
     PURGE_TRASH,

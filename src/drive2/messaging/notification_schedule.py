@@ -9,7 +9,7 @@ from typing import Any
 from celery.schedules import crontab
 
 from drive2.config import Settings
-from drive2.worker.task_names import (
+from drive2.messaging.task_names import (
     NOTIFICATIONS_QUEUE,
     RESEND_NOTIFICATIONS,
     SEND_DAILY_SUMMARIES,
