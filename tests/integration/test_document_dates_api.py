@@ -157,6 +157,13 @@ def test_a_date_phrase_in_the_query_filters_and_the_rest_is_searched(
     today = _search(client, headers, "today")
     assert [i["file_id"] for i in today["items"]] == [files["undated"]]
     assert _search(client, headers, "เมื่อวาน")["items"] == []
+    # A question asks about what files say: its year is a word, not the days to look in
+    # (as a filter, 2024 would leave out the report dated January 2025).
+    asked = _search(client, headers, "What were the sales in Q4 2024?", mode="keyword")
+    assert asked["date_range"] is None
+    assert [i["file_id"] for i in asked["items"]][:1] == [files["report"]]
+    thai_q = _search(client, headers, "ยอดขายไตรมาสสี่ปี 2024 เท่าไร", mode="keyword")
+    assert thai_q["date_range"] is None
     # No date in the query: nothing said about dates, and numbers stay words.
     plain = _search(client, headers, "coffee beans")
     assert plain["date_range"] is None and plain["items"]

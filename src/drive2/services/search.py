@@ -24,6 +24,7 @@ from drive2.domain.errors import InvalidInputError
 from drive2.domain.models import User
 from drive2.domain.names import normalise_tags
 from drive2.domain.query_dates import QueryDates, parse_query_dates
+from drive2.domain.query_intent import is_question
 from drive2.ports.embedder import Embedder
 from drive2.ports.keyword_index import FileSummary, KeywordIndex, SearchFilters
 from drive2.ports.vector_index import VectorIndex
@@ -175,8 +176,9 @@ class SearchService:
         limit = max(1, min(limit or self.settings.search_default_limit, MAX_LIMIT))
         filters = self._normalised(filters or SearchFilters())
         # "receipts from April 2024": the dates filter, the rest is searched; a query that
-        # is only a date lists the files of those days, latest first.
-        dates = parse_query_dates(query, self._today())
+        # is only a date lists the files of those days, latest first. A question ("who won
+        # in 2000?") asks about what files say: its dates are words like the others.
+        dates = None if is_question(query) else parse_query_dates(query, self._today())
         if dates is not None:
             query, filters = dates.rest, filters.within(dates)
         if dates is not None and not query:
