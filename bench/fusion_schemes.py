@@ -106,6 +106,10 @@ def calibrated_peak(mix: float) -> Scheme:
     return scheme
 
 
+#: The service's own fusion; bench/retrieval.py asks SearchService.fuse for it (the rule for
+#: questions across languages needs the chunks' scripts).
+SERVICE_SCHEME = "calibrated, model's w (service)"
+
 SCHEMES: dict[str, Scheme] = {
     "rrf60 (before)": rrf(),
     "rrf60 gated": rrf(gate=True),
@@ -117,5 +121,5 @@ SCHEMES: dict[str, Scheme] = {
     "calibrated w=0.7": calibrated(0.7),
     "calibrated+peak mix=0.5": calibrated_peak(0.5),
     "calibrated+peak mix=1": calibrated_peak(1.0),
-    "calibrated, model's w (service)": calibrated(),
+    SERVICE_SCHEME: calibrated(),
 }

@@ -55,7 +55,7 @@ from drive2.bootstrap import build_container  # noqa: E402
 from drive2.config import Settings  # noqa: E402
 from drive2.services.search_calibration import calibration_for, query_script  # noqa: E402
 from drive2.services.search_fusion import across_scripts  # noqa: E402
-from fusion_schemes import SCHEMES  # noqa: E402
+from fusion_schemes import SCHEMES, SERVICE_SCHEME  # noqa: E402
 from retrieval_embedder import CachedEmbedder, embedder_for  # noqa: E402
 from retrieval_sets import TUNING, QaSet, load_sets  # noqa: E402
 
@@ -256,7 +256,10 @@ def ask(
         for name, scheme in SCHEMES.items():
             # The old fusion saw raw cosines; every other scheme the service's reading.
             semantic = found.semantic if name == "rrf60 (before)" else lifted
-            order = scheme(found.keyword, semantic, cal, script)
+            if name == SERVICE_SCHEME:  # what SearchService does, cross-language rule included
+                order = [f.file_id for f in container.search.fuse(question, found)]
+            else:
+                order = scheme(found.keyword, semantic, cal, script)
             ranks[name].append(rank_of(order, gold))
         raw.append(
             {

@@ -126,3 +126,21 @@ def test_meaning_alone_far_below_the_best_word_match_is_left_out() -> None:
     assert {f.file_id for f in fused} == {"words", "close"}
     # With no word match at all, meaning alone decides: nothing is cut.
     assert [f.file_id for f in fuse([], [Hit("faint", faint)], E5, Script.LATIN)] == ["faint"]
+
+
+def test_across_languages_meaning_leads_and_borrowed_words_follow() -> None:
+    from drive2.services.search_fusion import in_other_script
+
+    # An English question over Thai files: the words match only a name another Thai file
+    # borrows; the answer, by meaning, is a Thai file.
+    keyword = [Hit("borrowed-name", 6.0)]
+    semantic = [Hit("answer", 0.88), Hit("borrowed-name", 0.81)]
+    chunks = {"answer": "แพนเธอร์สชนะ 24 ต่อ 10", "borrowed-name": "ทีมเดนเวอร์ บรองโกส์ (Broncos)"}
+    crossed = in_other_script(semantic, chunks, Script.LATIN)
+    assert crossed == {"answer", "borrowed-name"}
+    assert fuse(keyword, semantic, E5, Script.LATIN)[0].file_id == "borrowed-name"
+    fused = fuse(keyword, semantic, E5, Script.LATIN, crossed=crossed)
+    assert [f.file_id for f in fused] == ["answer", "borrowed-name"]
+    # In one language the model's own weight stands: the word match keeps first place.
+    same = fuse(keyword, semantic, E5, Script.LATIN, crossed=frozenset({"borrowed-name"}))
+    assert same[0].file_id == "borrowed-name"

@@ -37,6 +37,7 @@ from drive2.services.search_fusion import (
     Hit,
     across_scripts,
     fuse,
+    in_other_script,
     trusted_semantic,
 )
 
@@ -247,7 +248,9 @@ class SearchService:
 
     def fuse(self, query: str, found: Rankings) -> list[Fused]:
         semantic = self._across_scripts(query, found)
-        return fuse(found.keyword, semantic, self._calibration, query_script(query))
+        script = query_script(query)
+        crossed = in_other_script(found.semantic, found.semantic_chunks, script)
+        return fuse(found.keyword, semantic, self._calibration, script, crossed=crossed)
 
     def _across_scripts(self, query: str, found: Rankings) -> list[Hit]:
         return across_scripts(

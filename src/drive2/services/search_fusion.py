@@ -32,6 +32,11 @@ SEMANTIC = "semantic"
 #: A file matched by meaning alone is kept beside word matches when it scores at least this
 #: share of the best result.
 MEANING_ONLY_SHARE = 0.5
+#: The semantic side's share when the best file by meaning is in another language than the
+#: query: its words cannot match the query's, so the word side only finds borrowed names and
+#: numbers (XQuAD English questions over Thai paragraphs: hybrid 0.71 at the model's weight,
+#: 0.81 here; meaning alone 0.81).
+CROSS_LANGUAGE_WEIGHT = 0.9
 #: A query that was only a date ("เมษายน 2567"): the files of those days, latest first.
 DATE = "date"
 
@@ -67,6 +72,15 @@ def across_scripts(
     return sorted(lifted, key=lambda h: -h.score)
 
 
+def in_other_script(hits: list[Hit], chunks: dict[str, str], script: Script) -> frozenset[str]:
+    """The files whose best chunk is in another script than the query's."""
+    return frozenset(
+        h.file_id
+        for h in hits
+        if h.file_id in chunks and query_script(chunks[h.file_id]) is not script
+    )
+
+
 def semantic_strength(cosine: float, cal: ModelCalibration) -> float:
     """0 at the model's zero point, 1 from its "strong" mark on."""
     return min(1.0, max(0.0, (cosine - cal.zero) / (cal.strong - cal.zero)))
@@ -86,11 +100,17 @@ def fuse(
     cal: ModelCalibration,
     script: Script,
     weight: float | None = None,
+    crossed: frozenset[str] = frozenset(),
 ) -> list[Fused]:
     """Both sides' hits (best first each) as one ranking, best first. A semantic hit counts
     from the model's zero point for a file that shares the query's words, from its floor for
-    one that does not; none counts when the model cannot read the query."""
+    one that does not; none counts when the model cannot read the query. `crossed`: the
+    files whose best chunk is in another script than the query's; when the best trusted
+    hit by meaning is one of them, the question is across languages and meaning leads."""
     w = cal.weight if weight is None else weight
+    best_meaning = next((h for h in semantic if h.score >= cal.floor), None)
+    if weight is None and best_meaning is not None and best_meaning.file_id in crossed:
+        w = max(w, CROSS_LANGUAGE_WEIGHT)
     words = {h.file_id: h.score for h in keyword}
     top = keyword[0].score if keyword and keyword[0].score > 0 else 0.0
     meaning = {}
