@@ -277,7 +277,7 @@ def main() -> None:
     for name, values in per_stage.items():
         print(f"  {name:14s} median {statistics.median(values):7.0f}  max {max(values):7.0f}")
     print(f"  whole run      median {statistics.median(totals):7.0f}  max {max(totals):7.0f}")
-    print(f"  RSS after the pipeline (classifier, geocoder, MiniLM): {rss_mb():.0f} MB")
+    print(f"  RSS after the pipeline (classifier, geocoder, the embedder): {rss_mb():.0f} MB")
 
     print("\n[4] preview formats at 1440 px (mean size, SSIM against the scaled source)")
     for line in phase_preview_formats(files):
