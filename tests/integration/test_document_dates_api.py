@@ -4,7 +4,7 @@ in date phrases of queries; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,13 @@ from tests.support.api import register_and_login
 from tests.support.files import pdf_with_text
 from tests.support.services import fresh_postgres_database
 
-TODAY = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def _upload_day(file: dict[str, Any]) -> date:
+    """The day a file was uploaded on Bangkok's calendar (TIMEZONE), as Drive2 reads it; not
+    the test's own clock, which may stand on the other side of midnight."""
+    return datetime.fromisoformat(file["uploaded_at"]).astimezone(BANGKOK).date()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -73,7 +79,7 @@ def test_the_file_carries_the_date_its_content_states(
     assert _file(client, headers, files["slip"])["document_date"] == "2025-06-02"
     assert _file(client, headers, files["report"])["document_date"] == "2025-01-08"
     undated = _file(client, headers, files["undated"])
-    assert undated["document_date"] == TODAY.isoformat()
+    assert undated["document_date"] == _upload_day(undated).isoformat()
     assert undated["metadata"]["date"]["source"] == "uploaded"
     # The list carries it too.
     r = client.get("/api/v1/files", headers=headers)
@@ -113,9 +119,10 @@ def test_search_from_and_to_filter_on_the_document_date(
     assert [i["file_id"] for i in day] == [files["receipt"]]
     assert find(client, headers, "บาท", "semantic", to="2025-01-07") == []
     # The upload time is still reachable: everything was uploaded today.
-    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    uploaded = _upload_day(_file(client, headers, files["slip"]))
+    tomorrow = (uploaded + timedelta(days=1)).isoformat()
     assert find(client, headers, "บาท", "keyword", uploaded_from=tomorrow) == []
-    assert len(find(client, headers, "บาท", "keyword", uploaded_to=TODAY.isoformat())) == 2
+    assert len(find(client, headers, "บาท", "keyword", uploaded_to=uploaded.isoformat())) == 2
     bad = client.get(
         "/api/v1/search",
         params={"q": "x", "from": "2025-02-01", "to": "2025-01-01"},

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -144,7 +146,9 @@ def test_a_screenshot_is_summarised_from_its_text(processed: Any) -> None:
     summary = f["ai"]["summary"]
     assert summary.startswith(("Screenshot. ", "ภาพหน้าจอ ")), summary
     assert any(words in summary for words in ("Chiang Mai", "tickets", "สถานีรถไฟ")), summary
-    assert f["ai"]["suggested_filename"].startswith(f["uploaded_at"][:10] + "_screenshot_")
+    # No date in its text: named after the day it was uploaded, on Bangkok's calendar.
+    uploaded = datetime.fromisoformat(f["uploaded_at"]).astimezone(ZoneInfo("Asia/Bangkok"))
+    assert f["ai"]["suggested_filename"].startswith(f"{uploaded.date()}_screenshot_")
     assert f["ai"]["suggested_filename"].endswith(".png")
     assert {"screenshot", "ภาพหน้าจอ"} <= set(f["tags"])
 
