@@ -111,13 +111,13 @@ def _trim(text: str, limit: int = SNIPPET_CHARS) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
 
 
-def _is_own_text(chunk: str, text: str) -> bool:
-    """Whether a chunk was cut from the text (chunks keep the text's words, maybe not its
-    spacing), rather than written about the file; a file without text has only the latter."""
-    if not text.strip():
+def _is_own_text(chunk: str, flat_text: str) -> bool:
+    """Whether a chunk was cut from the text (`flat_text`, already `_clean`ed: chunks keep
+    the text's words, maybe not its spacing), rather than written about the file; a file
+    without text has only the latter."""
+    if not flat_text:
         return True
-    head = _clean(chunk)[:48]
-    return head in _clean(text)
+    return _clean(chunk)[:48] in flat_text
 
 
 def keyword_snippet(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str | None:
@@ -353,12 +353,13 @@ class SearchService:
         the text around the first query word, else the best chunk, else the summary. A chunk
         that is not the file's own text (its money record, a picture's description) gives way
         to the text itself: the snippet shows what the file says, in its own language."""
-        best = r.snippet if r.snippet and _is_own_text(r.snippet, f.text) else None
+        flat = _clean(f.text)  # once: the text may be long, and both checks read it
+        best = r.snippet if r.snippet and _is_own_text(r.snippet, flat) else None
         chunk = (keyword_snippet(best, terms) or _trim(best)) if best else None
         if mode is SearchMode.SEMANTIC and chunk:
             return chunk
         return (
-            keyword_snippet(f.text, terms)
+            keyword_snippet(flat, terms)
             or chunk
             or keyword_snippet(f.summary or "", terms)
             or _trim(f.summary or f.text)

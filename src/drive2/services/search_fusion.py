@@ -63,11 +63,9 @@ def across_scripts(
     cross-script gap (best first again)."""
     if not cal.cross_script:
         return hits
+    crossed = in_other_script(hits, chunks, script)
     lifted = [
-        Hit(h.file_id, h.score + cal.cross_script)
-        if h.file_id in chunks and query_script(chunks[h.file_id]) is not script
-        else h
-        for h in hits
+        Hit(h.file_id, h.score + cal.cross_script) if h.file_id in crossed else h for h in hits
     ]
     return sorted(lifted, key=lambda h: -h.score)
 
