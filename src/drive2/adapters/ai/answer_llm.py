@@ -11,21 +11,19 @@ none could answer, and the service answers offline.
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 from google import genai
-from google.genai import errors as genai_errors
 from google.genai import types
 
 from drive2.adapters.ai.answer_prompt import build_answer_prompt, parse_answer
 from drive2.adapters.ai.chain import ProviderChain
-from drive2.adapters.ai.gemini import _TIMEOUTS, _TRANSPORT, _text, _translate
-from drive2.adapters.ai.ollama import _error, context_tokens
-from drive2.adapters.ai.prompt import InvalidAnswerError, LlmUnavailableError
+from drive2.adapters.ai.gemini import generate_json as gemini_json
+from drive2.adapters.ai.ollama import generate_json as ollama_json
+from drive2.adapters.ai.prompt import InvalidAnswerError
 from drive2.domain.answers import DraftAnswer, Passage
 from drive2.domain.grounding import checked_citations
 
@@ -58,22 +56,8 @@ class GeminiAnswerProvider:
 
     def write(self, question: str, passages: list[Passage]) -> DraftAnswer:
         prompt = build_answer_prompt(question, passages)
-        config = types.GenerateContentConfig(
-            system_instruction=prompt.system,
-            response_mime_type="application/json",
-            temperature=0.1,
-        )
-        try:
-            response = self._client.models.generate_content(
-                model=self.model, contents=prompt.user, config=config
-            )
-        except genai_errors.APIError as exc:
-            raise _translate(exc) from exc
-        except _TIMEOUTS as exc:
-            raise LlmUnavailableError(f"gemini timed out: {exc!r}") from exc
-        except _TRANSPORT as exc:
-            raise LlmUnavailableError(f"gemini unreachable: {exc!r}") from exc
-        return parse_answer(_text(response), self.name, response.model_version or self.model)
+        text, model = gemini_json(self._client, self.model, prompt.system, prompt.user, 0.1)
+        return parse_answer(text, self.name, model)
 
     def close(self) -> None:
         self._client.close()
@@ -98,34 +82,8 @@ class OllamaAnswerProvider:
 
     def write(self, question: str, passages: list[Passage]) -> DraftAnswer:
         prompt = build_answer_prompt(question, passages)
-        body = {
-            "model": self.model,
-            "system": prompt.system,
-            "prompt": prompt.user,
-            "format": "json",
-            "stream": False,
-            "options": {
-                "temperature": 0.1,
-                "num_ctx": context_tokens(len(prompt.system) + len(prompt.user)),
-            },
-        }
-        try:
-            response = self._http.post("/api/generate", json=body)
-        except httpx.TimeoutException as exc:
-            raise LlmUnavailableError(f"ollama timed out: {exc!r}") from exc
-        except httpx.TransportError as exc:
-            raise LlmUnavailableError(f"ollama unreachable: {exc!r}") from exc
-        if response.status_code != 200:
-            raise _error(response)
-        try:
-            payload: Any = response.json()
-        except json.JSONDecodeError as exc:
-            raise InvalidAnswerError("ollama answered with something other than JSON") from exc
-        if not isinstance(payload, dict) or not isinstance(payload.get("response"), str):
-            raise InvalidAnswerError("ollama's reply has no response text")
-        if payload.get("done") is False:
-            raise InvalidAnswerError("ollama's reply is incomplete")
-        return parse_answer(payload["response"], self.name, str(payload.get("model") or self.model))
+        text, model = ollama_json(self._http, self.model, prompt.system, prompt.user, 0.1)
+        return parse_answer(text, self.name, model)
 
     def close(self) -> None:
         self._http.close()

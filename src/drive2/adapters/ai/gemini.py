@@ -64,27 +64,31 @@ class GeminiProvider:
 
     def analyse(self, text: str, filename: str, metadata: dict[str, object]) -> AiMetadata:
         prompt = build_prompt(text, filename, metadata, self.max_input_chars)
-        config = types.GenerateContentConfig(
-            system_instruction=prompt.system,
-            response_mime_type="application/json",
-            temperature=0.2,
-        )
-        try:
-            response = self._client.models.generate_content(
-                model=self.model, contents=prompt.user, config=config
-            )
-        except genai_errors.APIError as exc:
-            raise _translate(exc) from exc
-        except _TIMEOUTS as exc:
-            raise LlmUnavailableError(f"gemini timed out: {exc!r}") from exc
-        except _TRANSPORT as exc:
-            raise LlmUnavailableError(f"gemini unreachable: {exc!r}") from exc
-        answer = _text(response)
+        answer, model = generate_json(self._client, self.model, prompt.system, prompt.user, 0.2)
         checked = validate_answer(answer, filename)
-        return checked.to_metadata(self.name, response.model_version or self.model)
+        return checked.to_metadata(self.name, model)
 
     def close(self) -> None:
         self._client.close()
+
+
+def generate_json(
+    client: genai.Client, model: str, system: str, user: str, temperature: float
+) -> tuple[str, str]:
+    """One generateContent call asking for JSON: (the reply's text, the model version that
+    wrote it). Shared by the file analysis and the answers to questions."""
+    config = types.GenerateContentConfig(
+        system_instruction=system, response_mime_type="application/json", temperature=temperature
+    )
+    try:
+        response = client.models.generate_content(model=model, contents=user, config=config)
+    except genai_errors.APIError as exc:
+        raise _translate(exc) from exc
+    except _TIMEOUTS as exc:
+        raise LlmUnavailableError(f"gemini timed out: {exc!r}") from exc
+    except _TRANSPORT as exc:
+        raise LlmUnavailableError(f"gemini unreachable: {exc!r}") from exc
+    return _text(response), response.model_version or model
 
 
 def _text(response: types.GenerateContentResponse) -> str:

@@ -55,38 +55,47 @@ class OllamaProvider:
 
     def analyse(self, text: str, filename: str, metadata: dict[str, object]) -> AiMetadata:
         prompt = build_prompt(text, filename, metadata, self.max_input_chars)
-        body = {
-            "model": self.model,
-            "system": prompt.system,
-            "prompt": prompt.user,
-            "format": "json",
-            "stream": False,
-            "options": {
-                "temperature": 0.2,
-                "num_ctx": context_tokens(len(prompt.system) + len(prompt.user)),
-            },
-        }
-        try:
-            response = self._http.post("/api/generate", json=body)
-        except httpx.TimeoutException as exc:
-            raise LlmUnavailableError(f"ollama timed out: {exc!r}") from exc
-        except httpx.TransportError as exc:
-            raise LlmUnavailableError(f"ollama unreachable: {exc!r}") from exc
-        if response.status_code != 200:
-            raise _error(response)
-        try:
-            payload: Any = response.json()
-        except json.JSONDecodeError as exc:
-            raise InvalidAnswerError("ollama answered with something other than JSON") from exc
-        if not isinstance(payload, dict) or not isinstance(payload.get("response"), str):
-            raise InvalidAnswerError("ollama's reply has no response text")
-        if payload.get("done") is False:
-            raise InvalidAnswerError("ollama's reply is incomplete")
-        checked = validate_answer(payload["response"], filename)
-        return checked.to_metadata(self.name, str(payload.get("model") or self.model))
+        answer, model = generate_json(self._http, self.model, prompt.system, prompt.user, 0.2)
+        checked = validate_answer(answer, filename)
+        return checked.to_metadata(self.name, model)
 
     def close(self) -> None:
         self._http.close()
+
+
+def generate_json(
+    http: httpx.Client, model: str, system: str, user: str, temperature: float
+) -> tuple[str, str]:
+    """One /api/generate call asking for JSON: (the reply's text, the model that wrote it).
+    Shared by the file analysis and the answers to questions."""
+    body = {
+        "model": model,
+        "system": system,
+        "prompt": user,
+        "format": "json",
+        "stream": False,
+        "options": {
+            "temperature": temperature,
+            "num_ctx": context_tokens(len(system) + len(user)),
+        },
+    }
+    try:
+        response = http.post("/api/generate", json=body)
+    except httpx.TimeoutException as exc:
+        raise LlmUnavailableError(f"ollama timed out: {exc!r}") from exc
+    except httpx.TransportError as exc:
+        raise LlmUnavailableError(f"ollama unreachable: {exc!r}") from exc
+    if response.status_code != 200:
+        raise _error(response)
+    try:
+        payload: Any = response.json()
+    except json.JSONDecodeError as exc:
+        raise InvalidAnswerError("ollama answered with something other than JSON") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("response"), str):
+        raise InvalidAnswerError("ollama's reply has no response text")
+    if payload.get("done") is False:
+        raise InvalidAnswerError("ollama's reply is incomplete")
+    return payload["response"], str(payload.get("model") or model)
 
 
 def _error(response: httpx.Response) -> LlmUnavailableError:
